@@ -1,0 +1,1 @@
+"""Small pieces every Herald service shares: settings, errors, time, crypto, logging, health."""

@@ -1,0 +1,60 @@
+"""Readiness checks and a tiny health HTTP app for the non-web services."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+Check = Callable[[], Awaitable[None]]
+
+
+def postgres_check(engine: AsyncEngine) -> Check:
+    async def check() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    return check
+
+
+def redis_check(redis: Redis) -> Check:
+    async def check() -> None:
+        await redis.ping()
+
+    return check
+
+
+async def run_checks(checks: dict[str, Check], timeout: float = 2.0) -> dict[str, str]:
+    results: dict[str, str] = {}
+
+    async def one(name: str, check: Check) -> None:
+        try:
+            await asyncio.wait_for(check(), timeout)
+            results[name] = "ok"
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            results[name] = f"error: {type(exc).__name__}"
+
+    await asyncio.gather(*(one(n, c) for n, c in checks.items()))
+    return results
+
+
+def add_health_routes(app: FastAPI, checks: Callable[[], dict[str, Check]]) -> None:
+    @app.get("/healthz", tags=["health"], summary="Liveness: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], summary="Readiness: Postgres and Redis reachable")
+    async def readyz(response: Response) -> dict[str, object]:
+        results = await run_checks(checks())
+        ok = all(v == "ok" for v in results.values())
+        response.status_code = 200 if ok else 503
+        return {"status": "ok" if ok else "unavailable", "checks": results}
+
+    @app.get("/metrics", tags=["health"], summary="Prometheus metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

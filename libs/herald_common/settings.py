@@ -1,0 +1,86 @@
+"""Settings mixins shared by the services.
+
+Each service builds one settings object at start-up and passes it down; nothing here reads
+the environment at import time. ``DATABASE_URL`` and ``REDIS_URL`` keep their customary
+names; every other setting is prefixed ``HERALD_``.
+"""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/herald"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+class BaseHeraldSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HERALD_", extra="ignore", env_file=None)
+
+    log_level: str = "INFO"
+    log_json: bool = False
+
+
+class DatabaseSettings(BaseHeraldSettings):
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        validation_alias=AliasChoices("DATABASE_URL", "HERALD_DATABASE_URL"),
+    )
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_echo: bool = False
+
+
+class RedisSettings(BaseHeraldSettings):
+    redis_url: str = Field(
+        DEFAULT_REDIS_URL,
+        validation_alias=AliasChoices("REDIS_URL", "HERALD_REDIS_URL"),
+    )
+
+
+class SecretsSettings(BaseHeraldSettings):
+    # Comma-separated Fernet keys, newest first: the first encrypts, all decrypt.
+    encryption_keys: str = "To3FY_hC2rTloFvVVX-MLzyKlM5cPHd2_S28wCME5YY="
+    jwt_secret: str = "dev-only-change-me-0123456789abcdef0123456789abcdef"
+    jwt_ttl_seconds: int = 3600
+
+
+class PlatformSettings(BaseHeraldSettings):
+    """Where the platform APIs live and the app registrations Herald uses with them.
+
+    Each ``*_base`` is the scheme and host of one of the platforms' real hosts (no trailing
+    slash); the demo and the tests point them at the simulator, which serves every host
+    under its own path prefix (see ``herald_platform_sim.urls``).
+    """
+
+    x_api_base: str = "https://api.x.com"
+    x_web_base: str = "https://x.com"
+    x_client_id: str = "herald-x-client"
+    x_client_secret: str = "herald-x-secret"
+
+    facebook_graph_base: str = "https://graph.facebook.com"
+    facebook_web_base: str = "https://www.facebook.com"
+    meta_graph_version: str = "v25.0"
+    facebook_client_id: str = "herald-facebook-app"
+    facebook_client_secret: str = "herald-facebook-secret"
+
+    instagram_graph_base: str = "https://graph.instagram.com"
+    instagram_web_base: str = "https://www.instagram.com"
+    instagram_api_base: str = "https://api.instagram.com"
+    instagram_client_id: str = "herald-instagram-app"
+    instagram_client_secret: str = "herald-instagram-secret"
+
+    linkedin_api_base: str = "https://api.linkedin.com"
+    linkedin_web_base: str = "https://www.linkedin.com"
+    linkedin_version: str = "202511"
+    linkedin_client_id: str = "herald-linkedin-client"
+    linkedin_client_secret: str = "herald-linkedin-secret"
+
+    # Where the platforms send the user back after authorizing: {base}/v1/accounts/{platform}/callback
+    oauth_redirect_base: str = "http://127.0.0.1:8000"
+    # Hosts media may be fetched from even though they resolve to private or loopback
+    # addresses (the simulator's, in dev and tests). Comma-separated host or host:port.
+    media_allowed_hosts: str = ""
+    media_max_bytes: int = 20 * 1024 * 1024
+    media_timeout_seconds: float = 10.0
+    http_timeout_seconds: float = 15.0

@@ -1,0 +1,1 @@
+"""Herald's shared Postgres schema: models, migrations, sessions and the shared queries."""

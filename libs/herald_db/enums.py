@@ -1,0 +1,72 @@
+"""Enumerations stored as checked text columns."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import Enum as SAEnum
+
+
+class Platform(StrEnum):
+    TWITTER = "TWITTER"
+    INSTAGRAM = "INSTAGRAM"
+    LINKEDIN = "LINKEDIN"
+    FACEBOOK = "FACEBOOK"
+
+    @property
+    def slug(self) -> str:
+        return self.value.lower()
+
+
+class PostStatus(StrEnum):
+    DRAFT = "DRAFT"
+    SCHEDULED = "SCHEDULED"
+    PUBLISHING = "PUBLISHING"
+    PUBLISHED = "PUBLISHED"
+    FAILED = "FAILED"
+
+
+class ResultStatus(StrEnum):
+    """One platform of one post.
+
+    PENDING: not tried yet. SENDING: an attempt is out and its outcome not yet recorded (if
+    the worker dies here the outcome is unknown and must be reconciled before resending).
+    RETRY_WAIT: failed for a passing reason, ``next_attempt_at`` says when to try again.
+    SUCCEEDED and FAILED are final.
+    """
+
+    PENDING = "PENDING"
+    SENDING = "SENDING"
+    RETRY_WAIT = "RETRY_WAIT"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+class AttemptOutcome(StrEnum):
+    SENDING = "SENDING"
+    SUCCEEDED = "SUCCEEDED"
+    RECONCILED = "RECONCILED"
+    TRANSIENT = "TRANSIENT"
+    RATE_LIMITED = "RATE_LIMITED"
+    AUTH = "AUTH"
+    PERMANENT = "PERMANENT"
+    UNKNOWN = "UNKNOWN"
+
+
+class NotificationKind(StrEnum):
+    POST_FAILED = "post.failed"
+    POST_PUBLISHED = "post.published"
+    ACCOUNT_NEEDS_RECONNECT = "account.needs_reconnect"
+    ACCOUNT_EXPIRING = "account.expiring"
+
+
+def enum_column(enum: type[StrEnum], name: str) -> SAEnum:
+    return SAEnum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )

@@ -1,0 +1,26 @@
+"""ORM models, one module per table."""
+
+from herald_db.models.account import PublishingAccount
+from herald_db.models.analytics import AnalyticsSnapshot
+from herald_db.models.attempt import PublishAttempt
+from herald_db.models.idempotency import IdempotencyKey
+from herald_db.models.notification import Notification
+from herald_db.models.oauth_state import OAuthState
+from herald_db.models.post import Post
+from herald_db.models.result import PostPlatformResult
+from herald_db.models.user import User
+from herald_db.models.webhook import WebhookDelivery, WebhookEndpoint
+
+__all__ = [
+    "AnalyticsSnapshot",
+    "IdempotencyKey",
+    "Notification",
+    "OAuthState",
+    "Post",
+    "PostPlatformResult",
+    "PublishAttempt",
+    "PublishingAccount",
+    "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+]

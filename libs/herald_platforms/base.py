@@ -1,0 +1,116 @@
+"""The adapter protocol and the values that cross it.
+
+Adapters are stateless: each call gets the account's decrypted credentials and a shared
+``httpx.AsyncClient``; when a call refreshes tokens it returns the new credentials so the
+caller stores them (encrypted) in the same transaction as the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+import httpx
+
+from herald_db.enums import Platform
+
+
+@dataclass(slots=True)
+class Credentials:
+    access_token: str
+    refresh_token: str | None = None
+    expires_at: datetime | None = None
+    # Platform-specific extras: X OAuth1 secrets, Meta page id, LinkedIn author URN, ...
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "access_token": self.access_token,
+            "refresh_token": self.refresh_token,
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "extra": self.extra,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Credentials:
+        exp = data.get("expires_at")
+        return cls(
+            access_token=data["access_token"],
+            refresh_token=data.get("refresh_token"),
+            expires_at=datetime.fromisoformat(exp) if exp else None,
+            extra=dict(data.get("extra") or {}),
+        )
+
+
+@dataclass(slots=True)
+class AccountRef:
+    """What an adapter needs to know about the account it acts for."""
+
+    external_account_id: str
+    credentials: Credentials
+
+
+@dataclass(slots=True)
+class PostPayload:
+    text: str
+    media_urls: list[str] = field(default_factory=list)
+    # A stable identity of (post, platform), for reconciling an unknown outcome.
+    idempotency_tag: str = ""
+
+
+@dataclass(slots=True)
+class PublishResult:
+    external_post_id: str
+    # Set when the tokens were refreshed during the call: store these.
+    new_credentials: Credentials | None = None
+    # True when the post was found already published (reconciliation), not sent now.
+    reconciled: bool = False
+
+
+@dataclass(slots=True)
+class Metrics:
+    external_post_id: str
+    likes: int = 0
+    shares: int = 0
+    comments: int = 0
+    impressions: int = 0
+
+
+@dataclass(slots=True)
+class TokenGrant:
+    credentials: Credentials
+    external_account_id: str
+    display_name: str
+    # When access ends for good without the user (no refresh possible after it).
+    access_ends_at: datetime | None = None
+
+
+class PlatformAdapter(Protocol):
+    platform: Platform
+
+    async def publish(
+        self, client: httpx.AsyncClient, account: AccountRef, post: PostPayload
+    ) -> PublishResult: ...
+
+    async def find_published(
+        self, client: httpx.AsyncClient, account: AccountRef, post: PostPayload
+    ) -> str | None:
+        """Return the external id if ``post`` already went out (an unknown outcome)."""
+        ...
+
+    async def fetch_metrics(
+        self, client: httpx.AsyncClient, account: AccountRef, external_ids: list[str]
+    ) -> list[Metrics]: ...
+
+    async def refresh(self, client: httpx.AsyncClient, credentials: Credentials) -> Credentials: ...
+
+    def authorize_url(self, state: str, redirect_uri: str, code_challenge: str | None) -> str: ...
+
+    async def exchange_code(
+        self,
+        client: httpx.AsyncClient,
+        code: str,
+        redirect_uri: str,
+        code_verifier: str | None,
+    ) -> TokenGrant: ...

@@ -1,0 +1,57 @@
+"""Errors an adapter raises. Every failure a platform call can end in is one of these.
+
+The hierarchy::
+
+    PlatformError                 base; ``message`` is safe to show a user (no secrets)
+    ├── Transient                 5xx, timeouts, connection errors: try again later
+    │   ├── RateLimited           the platform says slow down; ``retry_after`` seconds
+    │   └── OutcomeUnknown        the request left and no answer came back: the post may
+    │                             exist, so reconcile before sending again
+    ├── AuthFailed                token expired and could not be refreshed, or revoked:
+    │                             the user must reconnect the account
+    └── Rejected                  the platform refused this content or request for good
+        └── Duplicate             the platform says this content was already posted
+
+``Transient`` errors raised while *refreshing* a token stay ``Transient``: a refresh endpoint
+that is down does not mean the token is dead.
+"""
+
+from __future__ import annotations
+
+
+class PlatformError(Exception):
+    kind = "error"
+
+    def __init__(self, message: str, *, status_code: int | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.code = code
+
+
+class Transient(PlatformError):
+    kind = "transient"
+
+
+class RateLimited(Transient):
+    kind = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object):
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class OutcomeUnknown(Transient):
+    kind = "unknown"
+
+
+class AuthFailed(PlatformError):
+    kind = "auth"
+
+
+class Rejected(PlatformError):
+    kind = "permanent"
+
+
+class Duplicate(Rejected):
+    kind = "duplicate"
