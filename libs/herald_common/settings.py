@@ -15,7 +15,9 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 class BaseHeraldSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="HERALD_", extra="ignore", env_file=None)
+    model_config = SettingsConfigDict(
+        env_prefix="HERALD_", extra="ignore", env_file=None, populate_by_name=True
+    )
 
     log_level: str = "INFO"
     log_json: bool = False

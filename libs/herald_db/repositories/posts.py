@@ -1,0 +1,87 @@
+"""Posts and their per-platform results, always scoped by the owning user for API reads."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, delete, func, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from herald_db.enums import PostStatus
+from herald_db.models import Post, PostPlatformResult
+
+DUE_CHANNEL = "herald_due"
+
+
+async def get_for_user(
+    session: AsyncSession, user_id: uuid.UUID, post_id: uuid.UUID, *, for_update: bool = False
+) -> Post | None:
+    stmt = select(Post).where(Post.id == post_id, Post.user_id == user_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    result = await session.execute(stmt)
+    return result.scalar_one_or_none()
+
+
+async def list_for_user(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    limit: int,
+    status: PostStatus | None = None,
+    platform: str | None = None,
+    scheduled_from: datetime | None = None,
+    scheduled_to: datetime | None = None,
+    after: tuple[datetime, uuid.UUID] | None = None,
+) -> Sequence[Post]:
+    """Newest first by (created_at, id): a total order, so the cursor is stable."""
+    stmt = select(Post).where(Post.user_id == user_id)
+    if status is not None:
+        stmt = stmt.where(Post.status == status)
+    if platform is not None:
+        stmt = stmt.where(Post.platforms.any(platform))
+    if scheduled_from is not None:
+        stmt = stmt.where(Post.scheduled_at >= scheduled_from)
+    if scheduled_to is not None:
+        stmt = stmt.where(Post.scheduled_at < scheduled_to)
+    if after is not None:
+        created, pid = after
+        stmt = stmt.where(
+            or_(Post.created_at < created, and_(Post.created_at == created, Post.id < pid))
+        )
+    stmt = stmt.order_by(Post.created_at.desc(), Post.id.desc()).limit(limit)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def results_for(
+    session: AsyncSession, post_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[PostPlatformResult]]:
+    out: dict[uuid.UUID, list[PostPlatformResult]] = {pid: [] for pid in post_ids}
+    if not post_ids:
+        return out
+    rows = await session.execute(
+        select(PostPlatformResult)
+        .where(PostPlatformResult.post_id.in_(post_ids))
+        .order_by(PostPlatformResult.platform)
+    )
+    for r in rows.scalars():
+        out[r.post_id].append(r)
+    return out
+
+
+async def delete_post(session: AsyncSession, post: Post) -> None:
+    await session.execute(delete(Post).where(Post.id == post.id))
+
+
+async def notify_due(session: AsyncSession, when: datetime) -> None:
+    """Wake the schedulers (delivered by Postgres only when this transaction commits)."""
+    await session.execute(
+        text("SELECT pg_notify(:channel, :payload)"),
+        {"channel": DUE_CHANNEL, "payload": when.isoformat()},
+    )
+
+
+async def now(session: AsyncSession) -> datetime:
+    return (await session.execute(select(func.now()))).scalar_one()

@@ -1,0 +1,1 @@
+"""Local development: finding or starting Postgres and Redis, and running every service."""

@@ -1,0 +1,100 @@
+"""Content rules per platform: text length and media counts, checked before scheduling.
+
+X counts weighted characters by the twitter-text v3 rules (a URL counts 23, CJK and emoji
+count 2); the others count Unicode code points.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from twitter_text import parse_tweet
+
+from herald_db.enums import Platform
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_text: int
+    max_media: int
+    min_media: int = 0
+    max_hashtags: int | None = None
+    max_mentions: int | None = None
+
+
+LIMITS: dict[Platform, Limits] = {
+    Platform.TWITTER: Limits(max_text=280, max_media=4),
+    Platform.INSTAGRAM: Limits(
+        max_text=2200, max_media=10, min_media=1, max_hashtags=30, max_mentions=20
+    ),
+    Platform.LINKEDIN: Limits(max_text=3000, max_media=20),
+    Platform.FACEBOOK: Limits(max_text=63206, max_media=10),
+}
+
+_HASHTAG = re.compile(r"(?:^|\s)#\w+")
+_MENTION = re.compile(r"(?:^|\s)@\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleViolation:
+    platform: Platform
+    rule: str
+    limit: int
+    measured: int
+    message: str
+
+
+def text_length(platform: Platform, text: str) -> int:
+    if platform is Platform.TWITTER:
+        return int(parse_tweet(text).weightedLength)
+    return len(text)
+
+
+def check(platform: Platform, text: str, media_count: int) -> list[RuleViolation]:
+    limits = LIMITS[platform]
+    name = platform.value
+    out: list[RuleViolation] = []
+    length = text_length(platform, text)
+    if length > limits.max_text:
+        unit = "weighted characters" if platform is Platform.TWITTER else "characters"
+        out.append(
+            RuleViolation(
+                platform, "text_length", limits.max_text, length,
+                f"{name} allows {limits.max_text} {unit}; this text has {length}.",
+            )
+        )
+    if media_count > limits.max_media:
+        out.append(
+            RuleViolation(
+                platform, "media_count", limits.max_media, media_count,
+                f"{name} allows at most {limits.max_media} media items; this post has "
+                f"{media_count}.",
+            )
+        )
+    if media_count < limits.min_media:
+        out.append(
+            RuleViolation(
+                platform, "media_required", limits.min_media, media_count,
+                f"{name} needs at least {limits.min_media} image; this post has none.",
+            )
+        )
+    if limits.max_hashtags is not None:
+        tags = len(_HASHTAG.findall(text))
+        if tags > limits.max_hashtags:
+            out.append(
+                RuleViolation(
+                    platform, "hashtags", limits.max_hashtags, tags,
+                    f"{name} allows {limits.max_hashtags} hashtags; this text has {tags}.",
+                )
+            )
+    if limits.max_mentions is not None:
+        mentions = len(_MENTION.findall(text))
+        if mentions > limits.max_mentions:
+            out.append(
+                RuleViolation(
+                    platform, "mentions", limits.max_mentions, mentions,
+                    f"{name} allows {limits.max_mentions} @ mentions; this text has {mentions}.",
+                )
+            )
+    return out

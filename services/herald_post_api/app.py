@@ -1,0 +1,76 @@
+"""The post API application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from redis.asyncio import Redis
+
+from herald_common.crypto import SecretBox
+from herald_common.health import add_health_routes, postgres_check, redis_check
+from herald_common.timeutil import Clock, utcnow
+from herald_db.session import make_engine, make_sessionmaker
+from herald_post_api import problems
+from herald_post_api.auth.router import router as auth_router
+from herald_post_api.middleware import BodySizeLimit
+from herald_post_api.posts.router import router as posts_router
+from herald_post_api.settings import PostApiSettings
+from herald_post_api.users.router import router as users_router
+
+DESCRIPTION = """
+Herald schedules social posts and publishes them to X, Instagram, LinkedIn and Facebook
+Pages on time.
+
+* Authenticate with `POST /v1/auth/token` and send `Authorization: Bearer <token>`.
+* Times: send `scheduled_at` with an offset, or as local time read in your time zone.
+  Responses carry `scheduled_at` (UTC) and `scheduled_at_local` (your zone).
+* Errors are RFC 9457 `application/problem+json`; `field` names the offending input.
+* Everything is scoped to the caller: another user's ids answer 404.
+"""
+
+
+def create_app(settings: PostApiSettings | None = None, *, clock: Clock = utcnow) -> FastAPI:
+    settings = settings or PostApiSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            echo=settings.db_echo,
+        )
+        redis = Redis.from_url(settings.redis_url)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.redis = redis
+        try:
+            yield
+        finally:
+            await redis.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Herald API",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.box = SecretBox(settings.encryption_keys)
+    problems.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    add_health_routes(
+        app,
+        lambda: {
+            "postgres": postgres_check(app.state.engine),
+            "redis": redis_check(app.state.redis),
+        },
+    )
+    app.include_router(auth_router)
+    app.include_router(users_router)
+    app.include_router(posts_router)
+    return app

@@ -1,0 +1,62 @@
+"""Password hashing (argon2) and access tokens (JWT, HS256, via joserfc)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import OctKey
+
+_hasher = PasswordHasher()
+ISSUER = "herald"
+
+
+class TokenError(Exception):
+    pass
+
+
+async def hash_password(password: str) -> str:
+    # argon2 is deliberately slow: keep it off the event loop.
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def verify_password(password_hash: str, password: str) -> bool:
+    def check() -> bool:
+        try:
+            return _hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return await asyncio.to_thread(check)
+
+
+def _key(secret: str) -> OctKey:
+    return OctKey.import_key(secret.encode())
+
+
+def create_access_token(user_id: str, secret: str, *, now: datetime, ttl: int) -> str:
+    claims = {
+        "iss": ISSUER,
+        "sub": user_id,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=ttl)).timestamp()),
+    }
+    return jwt.encode({"alg": "HS256", "typ": "JWT"}, claims, _key(secret), algorithms=["HS256"])
+
+
+def decode_access_token(token: str, secret: str, *, now: datetime) -> str:
+    try:
+        decoded = jwt.decode(token, _key(secret), algorithms=["HS256"])
+    except (JoseError, ValueError) as exc:
+        raise TokenError("The token is invalid.") from exc
+    claims = decoded.claims
+    if claims.get("iss") != ISSUER or not isinstance(claims.get("sub"), str):
+        raise TokenError("The token is invalid.")
+    exp = claims.get("exp")
+    if not isinstance(exp, int) or exp <= now.timestamp():
+        raise TokenError("The token has expired.")
+    return str(claims["sub"])

@@ -1,0 +1,172 @@
+"""The /v1/posts endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+
+from herald_db.enums import Platform, PostStatus
+from herald_db.repositories import posts as posts_repo
+from herald_post_api.deps import CurrentUser, Now, SessionDep, SettingsDep
+from herald_post_api.openapi import problems
+from herald_post_api.posts import idempotency, service
+from herald_post_api.posts.schemas import PostCreate, PostPage, PostRead, PostSchedule, PostUpdate
+
+router = APIRouter(prefix="/v1/posts", tags=["posts"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PostRead,
+    responses=problems(401, 409, 413, 422),
+    summary="Create a draft or scheduled post",
+    description=(
+        "Send an `Idempotency-Key` header to make retries safe: a repeat with the same key "
+        "and body within 24 hours returns the first response (with `Idempotent-Replayed: "
+        "true`) and creates nothing; the same key with another body answers 422."
+    ),
+)
+async def create_post(
+    data: PostCreate,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: Now,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Response:
+    key = idempotency.validate_key(idempotency_key) if idempotency_key is not None else None
+    if key is not None:
+        earlier = await idempotency.claim(
+            session,
+            user_id=user.id,
+            key=key,
+            method="POST",
+            path=request.url.path,
+            fingerprint=idempotency.request_hash(data.model_dump(mode="json")),
+            now=now,
+            ttl=timedelta(hours=settings.idempotency_ttl_hours),
+        )
+        if earlier is not None:
+            return JSONResponse(
+                earlier.response_body,
+                status_code=earlier.status_code or 200,
+                headers={"Idempotent-Replayed": "true"},
+            )
+    post = await service.create(session, user, data, now)
+    body = service.to_read(post, user).model_dump(mode="json")
+    if key is not None:
+        await idempotency.store(session, user_id=user.id, key=key, status_code=201, body=body)
+    return JSONResponse(body, status_code=201, headers={"Location": f"/v1/posts/{post.id}"})
+
+
+@router.get(
+    "",
+    response_model=PostPage,
+    responses=problems(401, 422),
+    summary="List the caller's posts, newest first",
+)
+async def list_posts(
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    status_: Annotated[PostStatus | None, Query(alias="status")] = None,
+    platform: Platform | None = None,
+    from_: Annotated[
+        datetime | None, Query(alias="from", description="scheduled_at at or after (UTC if naive)")
+    ] = None,
+    to: Annotated[datetime | None, Query(description="scheduled_at before (UTC if naive)")] = None,
+    cursor: str | None = None,
+    limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+) -> PostPage:
+    size = min(limit or settings.page_size_default, settings.page_size_max)
+    after = service.decode_cursor(cursor) if cursor else None
+    rows = await posts_repo.list_for_user(
+        session,
+        user.id,
+        limit=size + 1,
+        status=status_,
+        platform=platform.value if platform else None,
+        scheduled_from=_as_utc(from_),
+        scheduled_to=_as_utc(to),
+        after=after,
+    )
+    page = list(rows[:size])
+    results = await posts_repo.results_for(session, [p.id for p in page])
+    return PostPage(
+        items=[service.to_read(p, user, results[p.id]) for p in page],
+        next_cursor=service.encode_cursor(page[-1]) if len(rows) > size else None,
+    )
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+@router.get(
+    "/{post_id}",
+    response_model=PostRead,
+    responses=problems(401, 404),
+    summary="One post with its per-platform results",
+)
+async def get_post(post_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> PostRead:
+    return await service.read(session, user, post_id)
+
+
+@router.patch(
+    "/{post_id}",
+    response_model=PostRead,
+    responses=problems(401, 404, 409, 422),
+    summary="Edit a DRAFT or SCHEDULED post",
+)
+async def update_post(
+    post_id: uuid.UUID, data: PostUpdate, user: CurrentUser, session: SessionDep, now: Now
+) -> PostRead:
+    post = await service.update(session, user, post_id, data, now)
+    return service.to_read(post, user)
+
+
+@router.post(
+    "/{post_id}/schedule",
+    response_model=PostRead,
+    responses=problems(401, 404, 409, 422),
+    summary="Schedule (or reschedule) a post",
+)
+async def schedule_post(
+    post_id: uuid.UUID,
+    user: CurrentUser,
+    session: SessionDep,
+    now: Now,
+    data: PostSchedule | None = None,
+) -> PostRead:
+    post = await service.schedule(session, user, post_id, data or PostSchedule(), now)
+    return service.to_read(post, user)
+
+
+@router.post(
+    "/{post_id}/unschedule",
+    response_model=PostRead,
+    responses=problems(401, 404, 409),
+    summary="Take a SCHEDULED post back to DRAFT",
+)
+async def unschedule_post(post_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> PostRead:
+    post = await service.unschedule(session, user, post_id)
+    return service.to_read(post, user)
+
+
+@router.delete(
+    "/{post_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems(401, 404, 409),
+    summary="Delete a post (not while PUBLISHING)",
+)
+async def delete_post(post_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Response:
+    await service.delete(session, user, post_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

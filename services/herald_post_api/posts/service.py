@@ -1,0 +1,299 @@
+"""Posts: create, read, edit, schedule, unschedule, delete. Never commits; the request does."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from herald_common.errors import Conflict, NotFound, Unprocessable
+from herald_common.timeutil import (
+    InvalidTimezone,
+    NonexistentLocalTime,
+    local_to_utc,
+    utc_to_local,
+)
+from herald_db.enums import Platform, PostStatus
+from herald_db.models import Post, PostPlatformResult, User
+from herald_db.repositories import accounts as accounts_repo
+from herald_db.repositories import posts as posts_repo
+from herald_platforms import rules
+from herald_post_api.posts.schemas import (
+    PlatformResultRead,
+    PostCreate,
+    PostRead,
+    PostSchedule,
+    PostUpdate,
+)
+
+
+class PostNotFound(NotFound):
+    slug = "post-not-found"
+    title = "Post not found"
+
+
+class PostNotEditable(Conflict):
+    slug = "post-not-editable"
+    title = "Post cannot be changed in its current state"
+
+
+class ContentRuleViolation(Unprocessable):
+    slug = "content-rule-violation"
+    title = "Content breaks a platform's rules"
+
+
+class InvalidSchedule(Unprocessable):
+    slug = "invalid-schedule"
+    title = "Invalid scheduled time"
+
+
+class AccountMissing(Unprocessable):
+    slug = "account-not-connected"
+    title = "No active account on a target platform"
+
+
+EDITABLE = (PostStatus.DRAFT, PostStatus.SCHEDULED)
+
+
+def resolve_scheduled_at(
+    value: datetime, zone: str | None, user: User, now: datetime
+) -> datetime:
+    """The UTC instant for a scheduled time given with an offset or as local time."""
+    try:
+        instant = local_to_utc(value, zone or user.timezone)
+    except InvalidTimezone as exc:
+        raise InvalidSchedule(str(exc), field="timezone") from exc
+    except NonexistentLocalTime as exc:
+        raise InvalidSchedule(str(exc), field="scheduled_at") from exc
+    if instant <= now:
+        raise InvalidSchedule(
+            f"scheduled_at {instant.isoformat()} is in the past (now {now.isoformat()}).",
+            field="scheduled_at",
+        )
+    return instant
+
+
+def check_content(
+    content: str,
+    variants: dict[str, str],
+    platforms: Sequence[str],
+    media_count: int,
+) -> None:
+    problems: list[dict[str, Any]] = []
+    for name in platforms:
+        platform = Platform(name)
+        text = variants.get(name, content)
+        field = f"content_variants.{name}" if name in variants else "content"
+        for v in rules.check(platform, text, media_count):
+            problems.append(
+                {
+                    "field": "media_urls" if v.rule.startswith("media") else field,
+                    "platform": name,
+                    "rule": v.rule,
+                    "limit": v.limit,
+                    "measured": v.measured,
+                    "message": v.message,
+                }
+            )
+    if problems:
+        first = problems[0]
+        raise ContentRuleViolation(first["message"], field=first["field"], errors=problems)
+
+
+async def check_accounts(session: AsyncSession, user: User, platforms: Sequence[str]) -> None:
+    active = await accounts_repo.active_platforms(session, user.id)
+    missing = [p for p in platforms if Platform(p) not in active]
+    if missing:
+        names = ", ".join(missing)
+        raise AccountMissing(
+            f"Connect an account first: no active account for {names}.",
+            field="platforms",
+            missing=missing,
+        )
+
+
+def to_read(post: Post, user: User, results: list[PostPlatformResult] | None = None) -> PostRead:
+    local = utc_to_local(post.scheduled_at, user.timezone) if post.scheduled_at else None
+    return PostRead(
+        id=post.id,
+        status=post.status,
+        content=post.content,
+        media_urls=list(post.media_urls),
+        platforms=[Platform(p) for p in post.platforms],
+        content_variants={Platform(k): v for k, v in (post.content_variants or {}).items()},
+        scheduled_at=post.scheduled_at,
+        scheduled_at_local=local,
+        timezone=user.timezone,
+        created_at=post.created_at,
+        updated_at=post.updated_at,
+        completed_at=post.completed_at,
+        results=[PlatformResultRead.model_validate(r) for r in (results or [])],
+    )
+
+
+async def _validate_for_status(session: AsyncSession, post: Post, user: User) -> None:
+    check_content(post.content, post.content_variants, post.platforms, len(post.media_urls))
+    if post.status is PostStatus.SCHEDULED:
+        await check_accounts(session, user, post.platforms)
+
+
+def _variants(data: dict[Platform, str] | None) -> dict[str, str]:
+    return {p.value: text for p, text in (data or {}).items()}
+
+
+async def create(session: AsyncSession, user: User, data: PostCreate, now: datetime) -> Post:
+    status = PostStatus(data.status) if data.status else (
+        PostStatus.SCHEDULED if data.scheduled_at else PostStatus.DRAFT
+    )
+    scheduled = (
+        resolve_scheduled_at(data.scheduled_at, data.timezone, user, now)
+        if data.scheduled_at
+        else None
+    )
+    if status is PostStatus.SCHEDULED and scheduled is None:
+        raise InvalidSchedule("A SCHEDULED post needs scheduled_at.", field="scheduled_at")
+    variants = _variants(data.content_variants)
+    extra = set(variants) - {p.value for p in data.platforms}
+    if extra:
+        raise Unprocessable(
+            f"content_variants names platforms the post does not target: {sorted(extra)}",
+            field="content_variants",
+        )
+    post = Post(
+        user_id=user.id,
+        content=data.content,
+        media_urls=[str(u) for u in data.media_urls or []],
+        platforms=[p.value for p in data.platforms],
+        content_variants=variants,
+        scheduled_at=scheduled,
+        timezone=data.timezone or user.timezone,
+        status=status,
+    )
+    await _validate_for_status(session, post, user)
+    session.add(post)
+    await session.flush()
+    await session.refresh(post)
+    if status is PostStatus.SCHEDULED and scheduled is not None:
+        await posts_repo.notify_due(session, scheduled)
+    return post
+
+
+async def get(session: AsyncSession, user: User, post_id: uuid.UUID, *, lock: bool = False) -> Post:
+    post = await posts_repo.get_for_user(session, user.id, post_id, for_update=lock)
+    if post is None:
+        raise PostNotFound(f"No post {post_id}.")
+    return post
+
+
+async def read(session: AsyncSession, user: User, post_id: uuid.UUID) -> PostRead:
+    post = await get(session, user, post_id)
+    results = await posts_repo.results_for(session, [post.id])
+    return to_read(post, user, results[post.id])
+
+
+def _ensure_editable(post: Post, action: str) -> None:
+    if post.status not in EDITABLE:
+        raise PostNotEditable(
+            f"A {post.status.value} post cannot be {action}; only DRAFT or SCHEDULED posts can.",
+            status_now=post.status.value,
+        )
+
+
+async def update(
+    session: AsyncSession, user: User, post_id: uuid.UUID, data: PostUpdate, now: datetime
+) -> Post:
+    post = await get(session, user, post_id, lock=True)
+    _ensure_editable(post, "edited")
+    fields = data.model_fields_set
+    if "content" in fields and data.content is not None:
+        post.content = data.content
+    if "media_urls" in fields:
+        post.media_urls = [str(u) for u in data.media_urls or []]
+    if "platforms" in fields and data.platforms is not None:
+        post.platforms = [p.value for p in data.platforms]
+    if "content_variants" in fields:
+        post.content_variants = _variants(data.content_variants)
+    post.content_variants = {
+        k: v for k, v in post.content_variants.items() if k in set(post.platforms)
+    }
+    if "scheduled_at" in fields:
+        if data.scheduled_at is None:
+            if post.status is PostStatus.SCHEDULED:
+                raise InvalidSchedule(
+                    "A SCHEDULED post needs scheduled_at; unschedule it first.",
+                    field="scheduled_at",
+                )
+            post.scheduled_at = None
+        else:
+            post.scheduled_at = resolve_scheduled_at(data.scheduled_at, data.timezone, user, now)
+            post.timezone = data.timezone or user.timezone
+    await _validate_for_status(session, post, user)
+    await session.flush()
+    await session.refresh(post)
+    if post.status is PostStatus.SCHEDULED and post.scheduled_at is not None:
+        await posts_repo.notify_due(session, post.scheduled_at)
+    return post
+
+
+async def schedule(
+    session: AsyncSession, user: User, post_id: uuid.UUID, data: PostSchedule, now: datetime
+) -> Post:
+    post = await get(session, user, post_id, lock=True)
+    _ensure_editable(post, "scheduled")
+    if data.scheduled_at is not None:
+        post.scheduled_at = resolve_scheduled_at(data.scheduled_at, data.timezone, user, now)
+        post.timezone = data.timezone or user.timezone
+    elif post.scheduled_at is None:
+        raise InvalidSchedule("Give scheduled_at to schedule this post.", field="scheduled_at")
+    elif post.scheduled_at <= now:
+        raise InvalidSchedule(
+            "The post's scheduled_at is in the past; give a new one.", field="scheduled_at"
+        )
+    post.status = PostStatus.SCHEDULED
+    await _validate_for_status(session, post, user)
+    await session.flush()
+    await session.refresh(post)
+    assert post.scheduled_at is not None
+    await posts_repo.notify_due(session, post.scheduled_at)
+    return post
+
+
+async def unschedule(session: AsyncSession, user: User, post_id: uuid.UUID) -> Post:
+    post = await get(session, user, post_id, lock=True)
+    if post.status is not PostStatus.SCHEDULED:
+        raise PostNotEditable(
+            f"Only a SCHEDULED post can go back to DRAFT; this one is {post.status.value}.",
+            status_now=post.status.value,
+        )
+    post.status = PostStatus.DRAFT
+    await session.flush()
+    await session.refresh(post)
+    return post
+
+
+async def delete(session: AsyncSession, user: User, post_id: uuid.UUID) -> None:
+    post = await get(session, user, post_id, lock=True)
+    if post.status is PostStatus.PUBLISHING:
+        raise PostNotEditable(
+            "The post is being published; wait until it is PUBLISHED or FAILED.",
+            status_now=post.status.value,
+        )
+    await posts_repo.delete_post(session, post)
+
+
+def encode_cursor(post: Post) -> str:
+    raw = f"{post.created_at.isoformat()}|{post.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        created, pid = raw.split("|", 1)
+        return datetime.fromisoformat(created), uuid.UUID(pid)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Unprocessable("The cursor is not valid.", field="cursor") from exc
