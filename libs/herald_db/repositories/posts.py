@@ -41,7 +41,7 @@ async def list_for_user(
     if status is not None:
         stmt = stmt.where(Post.status == status)
     if platform is not None:
-        stmt = stmt.where(Post.platforms.any(platform))
+        stmt = stmt.where(Post.platforms.contains([platform]))
     if scheduled_from is not None:
         stmt = stmt.where(Post.scheduled_at >= scheduled_from)
     if scheduled_to is not None:
