@@ -29,12 +29,12 @@ def redis_check(redis: Redis) -> Check:
     return check
 
 
-async def run_checks(checks: dict[str, Check], timeout: float = 2.0) -> dict[str, str]:
+async def run_checks(checks: dict[str, Check], limit_seconds: float = 2.0) -> dict[str, str]:
     results: dict[str, str] = {}
 
     async def one(name: str, check: Check) -> None:
         try:
-            await asyncio.wait_for(check(), timeout)
+            await asyncio.wait_for(check(), limit_seconds)
             results[name] = "ok"
         except Exception as exc:  # noqa: BLE001 - any failure means not ready
             results[name] = f"error: {type(exc).__name__}"

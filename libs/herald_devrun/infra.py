@@ -64,7 +64,7 @@ def _pg_ok(url: str) -> bool:
     async def probe() -> bool:
         try:
             conn = await asyncpg.connect(sync_url(url), timeout=3)
-        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+        except (TimeoutError, OSError, asyncpg.PostgresError):
             return False
         try:
             await conn.fetchval("SELECT 1")

@@ -49,7 +49,9 @@ def install(app: FastAPI) -> None:
             msg = str(err.get("msg", "invalid"))
             errors.append({"field": _field(err.get("loc", ())), "message": msg})
         first = errors[0] if errors else {"field": None, "message": "invalid request"}
-        detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+        detail = (
+            f"{first['field']}: {first['message']}" if first["field"] else str(first["message"])
+        )
         body = problem_body(
             422,
             "validation-error",
@@ -73,7 +75,10 @@ def install(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         body = problem_body(
-            500, "internal-error", "Internal error", "An unexpected error occurred.",
+            500,
+            "internal-error",
+            "Internal error",
+            "An unexpected error occurred.",
             instance=request.url.path,
         )
         return problem_response(body)

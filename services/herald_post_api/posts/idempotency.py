@@ -43,9 +43,7 @@ def request_hash(payload: Any) -> str:
 def validate_key(key: str) -> str:
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH:
-        raise Unprocessable(
-            f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters.", field=HEADER
-        )
+        raise Unprocessable(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters.", field=HEADER)
     return key
 
 

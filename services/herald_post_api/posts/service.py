@@ -59,9 +59,7 @@ class AccountMissing(Unprocessable):
 EDITABLE = (PostStatus.DRAFT, PostStatus.SCHEDULED)
 
 
-def resolve_scheduled_at(
-    value: datetime, zone: str | None, user: User, now: datetime
-) -> datetime:
+def resolve_scheduled_at(value: datetime, zone: str | None, user: User, now: datetime) -> datetime:
     """The UTC instant for a scheduled time given with an offset or as local time."""
     try:
         instant = local_to_utc(value, zone or user.timezone)
@@ -146,8 +144,10 @@ def _variants(data: dict[Platform, str] | None) -> dict[str, str]:
 
 
 async def create(session: AsyncSession, user: User, data: PostCreate, now: datetime) -> Post:
-    status = PostStatus(data.status) if data.status else (
-        PostStatus.SCHEDULED if data.scheduled_at else PostStatus.DRAFT
+    status = (
+        PostStatus(data.status)
+        if data.status
+        else (PostStatus.SCHEDULED if data.scheduled_at else PostStatus.DRAFT)
     )
     scheduled = (
         resolve_scheduled_at(data.scheduled_at, data.timezone, user, now)

@@ -17,7 +17,10 @@ async def read_me(user: CurrentUser) -> UserRead:
 
 
 @router.patch(
-    "", response_model=UserRead, responses=problems(401, 422), summary="Change the caller's settings"
+    "",
+    response_model=UserRead,
+    responses=problems(401, 422),
+    summary="Change the caller's settings",
 )
 async def update_me(data: UserUpdate, user: CurrentUser, session: SessionDep) -> UserRead:
     if data.timezone is not None:

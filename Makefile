@@ -1,0 +1,47 @@
+# Herald: `make run` starts everything, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.herald-installed
+
+.PHONY: install run test lint format bench clean-data help
+
+help:
+	@echo "make run        install what is missing, start Postgres/Redis (or embedded ones), migrate, start every service"
+	@echo "make run EMBEDDED=1   the same with embedded Postgres and Redis even where servers run"
+	@echo "make test       install what is missing, lint, run the whole test suite"
+	@echo "make bench      run the benchmarks (JSON + PNG under bench/results/)"
+	@echo "make lint       ruff and mypy"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Herald needs Python 3.11 or newer")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "== installing dependencies into $(VENV)"
+	@$(BIN)/python -m pip install -q --upgrade pip >$(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; exit 1)
+	@$(BIN)/python -m pip install -e '.[dev]' >>$(VENV)/install.log 2>&1 || (tail -40 $(VENV)/install.log; exit 1)
+	@# Every package under libs/ and services/ is importable, including ones added later.
+	@$(BIN)/python -c 'import sysconfig, pathlib; r = pathlib.Path.cwd(); pathlib.Path(sysconfig.get_paths()["purelib"], "herald_paths.pth").write_text("%s\n%s\n" % (r / "libs", r / "services"))'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	@$(BIN)/python -m herald_devrun $(if $(filter 1 yes true,$(EMBEDDED)),--embedded)
+
+lint: install
+	@$(BIN)/ruff check libs services tests
+	@$(BIN)/ruff format --check libs services tests
+	@$(BIN)/mypy
+
+format: install
+	@$(BIN)/ruff format libs services tests
+	@$(BIN)/ruff check --fix libs services tests
+
+test: install lint
+	@$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install
+	@$(BIN)/python -m herald_bench $(BENCH_ARGS)
+
+clean-data:
+	rm -rf .data

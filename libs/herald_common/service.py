@@ -1,0 +1,50 @@
+"""Running a background service next to its small health HTTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Awaitable, Callable
+
+import uvicorn
+from fastapi import FastAPI
+
+from herald_common.health import Check, add_health_routes
+
+
+def health_app(title: str, checks: Callable[[], dict[str, Check]]) -> FastAPI:
+    app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
+    add_health_routes(app, checks)
+    return app
+
+
+async def serve_http(app: FastAPI, host: str, port: int) -> uvicorn.Server:
+    """Start ``app`` in the background; returns once it listens."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, access_log=False, log_config=None)
+    )
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    task = asyncio.create_task(server.serve())
+    server._herald_task = task  # type: ignore[attr-defined]
+    while not server.started:
+        if task.done():
+            task.result()  # raises the reason it could not start
+        await asyncio.sleep(0.01)
+    return server
+
+
+async def stop_http(server: uvicorn.Server) -> None:
+    server.should_exit = True
+    with contextlib.suppress(Exception):
+        await server._herald_task  # type: ignore[attr-defined]
+
+
+async def run_until_signalled(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Run ``main(stop_event)``; SIGINT/SIGTERM set the event so it can finish cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await main(stop)

@@ -1,0 +1,1 @@
+"""The analytics service: fetches post metrics after publishing and keeps best-time data."""
