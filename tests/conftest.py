@@ -27,9 +27,7 @@ from herald_post_api.app import create_app
 from herald_post_api.settings import PostApiSettings
 
 ROOT = Path(__file__).resolve().parent.parent
-pytest_plugins = (
-    ["tests.plugins.sim"] if (ROOT / "tests" / "plugins" / "sim.py").exists() else []
-)
+pytest_plugins = ["tests.plugins.sim"] if (ROOT / "tests" / "plugins" / "sim.py").exists() else []
 RUN_ID = uuid.uuid4().hex[:10]
 
 

@@ -73,9 +73,7 @@ def in_future(minutes: int = 60) -> str:
     return (datetime.now(UTC) + timedelta(minutes=minutes)).isoformat()
 
 
-async def create_post(
-    client: httpx.AsyncClient, caller: Caller, **fields: Any
-) -> dict[str, Any]:
+async def create_post(client: httpx.AsyncClient, caller: Caller, **fields: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"content": "Hello", "platforms": ["TWITTER"]}
     body.update(fields)
     r = await client.post("/v1/posts", json=body, headers=caller.headers)

@@ -60,14 +60,20 @@ def check(platform: Platform, text: str, media_count: int) -> list[RuleViolation
         unit = "weighted characters" if platform is Platform.TWITTER else "characters"
         out.append(
             RuleViolation(
-                platform, "text_length", limits.max_text, length,
+                platform,
+                "text_length",
+                limits.max_text,
+                length,
                 f"{name} allows {limits.max_text} {unit}; this text has {length}.",
             )
         )
     if media_count > limits.max_media:
         out.append(
             RuleViolation(
-                platform, "media_count", limits.max_media, media_count,
+                platform,
+                "media_count",
+                limits.max_media,
+                media_count,
                 f"{name} allows at most {limits.max_media} media items; this post has "
                 f"{media_count}.",
             )
@@ -75,7 +81,10 @@ def check(platform: Platform, text: str, media_count: int) -> list[RuleViolation
     if media_count < limits.min_media:
         out.append(
             RuleViolation(
-                platform, "media_required", limits.min_media, media_count,
+                platform,
+                "media_required",
+                limits.min_media,
+                media_count,
                 f"{name} needs at least {limits.min_media} image; this post has none.",
             )
         )
@@ -84,7 +93,10 @@ def check(platform: Platform, text: str, media_count: int) -> list[RuleViolation
         if tags > limits.max_hashtags:
             out.append(
                 RuleViolation(
-                    platform, "hashtags", limits.max_hashtags, tags,
+                    platform,
+                    "hashtags",
+                    limits.max_hashtags,
+                    tags,
                     f"{name} allows {limits.max_hashtags} hashtags; this text has {tags}.",
                 )
             )
@@ -93,7 +105,10 @@ def check(platform: Platform, text: str, media_count: int) -> list[RuleViolation
         if mentions > limits.max_mentions:
             out.append(
                 RuleViolation(
-                    platform, "mentions", limits.max_mentions, mentions,
+                    platform,
+                    "mentions",
+                    limits.max_mentions,
+                    mentions,
                     f"{name} allows {limits.max_mentions} @ mentions; this text has {mentions}.",
                 )
             )

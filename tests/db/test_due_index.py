@@ -37,7 +37,8 @@ def test_due_query_uses_partial_index_on_a_million_posts(servers):
         try:
             uid = uuid.uuid4()
             await conn.execute(
-                "INSERT INTO users (id, email, password_hash, timezone) VALUES ($1, $2, 'x', 'UTC')",
+                "INSERT INTO users (id, email, password_hash, timezone) "
+                "VALUES ($1, $2, 'x', 'UTC')",
                 uid,
                 "bulk@example.com",
             )
@@ -69,9 +70,7 @@ def test_due_query_uses_partial_index_on_a_million_posts(servers):
             assert count == ROWS
             sql = DUE_SELECT.replace(":now", "$1").replace(":limit", "$2")
             async with conn.transaction():
-                raw = await conn.fetchval(
-                    "EXPLAIN (FORMAT JSON) " + sql, datetime.now(UTC), 100
-                )
+                raw = await conn.fetchval("EXPLAIN (FORMAT JSON) " + sql, datetime.now(UTC), 100)
             return json.loads(raw)[0]["Plan"]
         finally:
             await conn.close()

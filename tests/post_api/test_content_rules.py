@@ -43,7 +43,8 @@ async def test_x_weighted_length(client, caller, name, ok, over, measured):
     assert err["limit"] == 280
     assert err["measured"] == measured
     assert bad.json()["field"] == "content"
-    assert "TWITTER" in bad.json()["detail"] and "280" in bad.json()["detail"]
+    assert "TWITTER" in bad.json()["detail"]
+    assert "280" in bad.json()["detail"]
 
 
 @pytest.mark.parametrize(
@@ -51,7 +52,9 @@ async def test_x_weighted_length(client, caller, name, ok, over, measured):
     [("LINKEDIN", 3000, []), ("INSTAGRAM", 2200, [IMG]), ("FACEBOOK", 63206, [])],
 )
 async def test_text_limits(client, caller, platform, limit, media):
-    good = await _create(client, caller, content="é" * limit, platforms=[platform], media_urls=media)
+    good = await _create(
+        client, caller, content="é" * limit, platforms=[platform], media_urls=media
+    )
     assert good.status_code == 201, good.text
     bad = await _create(
         client, caller, content="é" * (limit + 1), platforms=[platform], media_urls=media
@@ -77,7 +80,10 @@ async def test_x_takes_up_to_four_images(client, caller):
     assert bad.status_code == 422
     err = bad.json()["errors"][0]
     assert (err["platform"], err["rule"], err["limit"], err["measured"]) == (
-        "TWITTER", "media_count", 4, 5,
+        "TWITTER",
+        "media_count",
+        4,
+        5,
     )
 
 

@@ -54,7 +54,9 @@ async def test_keys_belong_to_their_user(client, caller, sessionmaker, box):
     other = await register(client)
     key = "shared-" + uuid.uuid4().hex
     body = {"content": "mine", "platforms": ["TWITTER"]}
-    a = await client.post("/v1/posts", json=body, headers={**caller.headers, "Idempotency-Key": key})
+    a = await client.post(
+        "/v1/posts", json=body, headers={**caller.headers, "Idempotency-Key": key}
+    )
     b = await client.post("/v1/posts", json=body, headers={**other.headers, "Idempotency-Key": key})
     assert a.status_code == b.status_code == 201
     assert a.json()["id"] != b.json()["id"]

@@ -39,7 +39,8 @@ async def test_cursor_walks_every_post_once_in_a_stable_order(client, caller):
         # A post created mid-walk appears at the head, not inside later pages.
         if pages == 2:
             await client.post(
-                "/v1/posts", json={"content": "late", "platforms": ["TWITTER"]},
+                "/v1/posts",
+                json={"content": "late", "platforms": ["TWITTER"]},
                 headers=caller.headers,
             )
     assert pages == 6
@@ -51,11 +52,13 @@ async def test_filters_by_status_platform_and_time(client, caller):
     early = in_future(60)
     late = in_future(60 * 24 * 3)
     await client.post(
-        "/v1/posts", json={"content": "a", "platforms": ["TWITTER"], "scheduled_at": early},
+        "/v1/posts",
+        json={"content": "a", "platforms": ["TWITTER"], "scheduled_at": early},
         headers=caller.headers,
     )
     await client.post(
-        "/v1/posts", json={"content": "b", "platforms": ["LINKEDIN"], "scheduled_at": late},
+        "/v1/posts",
+        json={"content": "b", "platforms": ["LINKEDIN"], "scheduled_at": late},
         headers=caller.headers,
     )
     await client.post(

@@ -21,7 +21,9 @@ async def caller(client, sessionmaker, box):
 
 
 async def test_create_draft_and_read_back(client, caller):
-    post = await create_post(client, caller, content="Draft text", platforms=["TWITTER", "LINKEDIN"])
+    post = await create_post(
+        client, caller, content="Draft text", platforms=["TWITTER", "LINKEDIN"]
+    )
     assert post["status"] == "DRAFT"
     r = await client.get(f"/v1/posts/{post['id']}", headers=caller.headers)
     assert r.status_code == 200

@@ -42,9 +42,7 @@ async def test_local_time_is_read_in_the_users_zone(client, paris):
 
 
 async def test_explicit_offset_wins_and_is_shown_back_in_local_time(client, paris):
-    r = await client.post(
-        "/v1/posts", json=_post(f"{Y}-01-15T12:00:00Z"), headers=paris.headers
-    )
+    r = await client.post("/v1/posts", json=_post(f"{Y}-01-15T12:00:00Z"), headers=paris.headers)
     body = r.json()
     assert datetime.fromisoformat(body["scheduled_at"]) == datetime(Y, 1, 15, 12, tzinfo=UTC)
     # Winter: UTC+1.
