@@ -46,5 +46,7 @@ class Post(TimestampMixin, Base):
         enum_column(PostStatus, "post_status"), default=PostStatus.DRAFT
     )
     lease_expires_at: Mapped[datetime | None]
+    # Bumped at every claim, so each hand-over to the publisher has its own job id.
+    claim_seq: Mapped[int] = mapped_column(default=0, server_default="0")
     claimed_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]

@@ -42,4 +42,7 @@ class PostPlatformResult(TimestampMixin, Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None]
+    # While SENDING: until when the worker that sent holds the attempt. Past it, the outcome
+    # is unknown and the platform is asked before anything is sent again.
+    send_lease_until: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
