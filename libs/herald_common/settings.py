@@ -86,3 +86,33 @@ class PlatformSettings(BaseHeraldSettings):
     media_max_bytes: int = 20 * 1024 * 1024
     media_timeout_seconds: float = 10.0
     http_timeout_seconds: float = 15.0
+
+
+class QueueSettings(BaseHeraldSettings):
+    """The arq queue shared by the scheduler (which enqueues) and the publisher (which works)."""
+
+    queue_name: str = "herald:queue"
+    # Prefix of every other Redis key Herald writes (rate-limit windows, ...).
+    redis_prefix: str = "herald"
+
+
+class PipelineSettings(QueueSettings):
+    """Timing of claims, leases and retries, and the publishing rate limits."""
+
+    # How long a claimed post or a sent attempt is held before it is taken back.
+    lease_seconds: float = 120.0
+    # Delays before the 1st, 2nd and 3rd retry of a transient failure; after the last, fail.
+    retry_delays_seconds: list[float] = [60.0, 300.0, 900.0]
+    # Per-account publishing limits, "count/seconds" per platform. Defaults are the stricter
+    # documented figures: X 100 posts per 15 min per user (the seed said 300), LinkedIn 100
+    # per day, Instagram 100 per 24 h (read live from content_publishing_limit when
+    # available), Facebook none documented (a generous guard).
+    rate_limit_twitter: str = "100/900"
+    rate_limit_linkedin: str = "100/86400"
+    rate_limit_instagram: str = "100/86400"
+    rate_limit_facebook: str = "200/3600"
+
+    def rate_limit(self, platform: str) -> tuple[int, float]:
+        raw = getattr(self, f"rate_limit_{platform.lower()}")
+        count, seconds = raw.split("/", 1)
+        return int(count), float(seconds)

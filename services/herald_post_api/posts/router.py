@@ -161,6 +161,20 @@ async def unschedule_post(post_id: uuid.UUID, user: CurrentUser, session: Sessio
     return service.to_read(post, user)
 
 
+@router.post(
+    "/{post_id}/retry",
+    response_model=PostRead,
+    responses=problems(401, 404, 409),
+    summary="Retry a FAILED post on its failed platforms only",
+    description="409 while an account one of the failed platforms needs is disconnected.",
+)
+async def retry_post(
+    post_id: uuid.UUID, user: CurrentUser, session: SessionDep, now: Now
+) -> PostRead:
+    post = await service.retry(session, user, post_id, now)
+    return await service.read(session, user, post.id)
+
+
 @router.delete(
     "/{post_id}",
     status_code=status.HTTP_204_NO_CONTENT,

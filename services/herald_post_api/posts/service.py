@@ -17,7 +17,7 @@ from herald_common.timeutil import (
     local_to_utc,
     utc_to_local,
 )
-from herald_db.enums import Platform, PostStatus
+from herald_db.enums import Platform, PostStatus, ResultStatus
 from herald_db.models import Post, PostPlatformResult, User
 from herald_db.repositories import accounts as accounts_repo
 from herald_db.repositories import posts as posts_repo
@@ -54,6 +54,11 @@ class InvalidSchedule(Unprocessable):
 class AccountMissing(Unprocessable):
     slug = "account-not-connected"
     title = "No active account on a target platform"
+
+
+class AccountNeedsReconnect(Conflict):
+    slug = "account-needs-reconnect"
+    title = "An account the post needs is not connected"
 
 
 EDITABLE = (PostStatus.DRAFT, PostStatus.SCHEDULED)
@@ -283,6 +288,40 @@ async def delete(session: AsyncSession, user: User, post_id: uuid.UUID) -> None:
             status_now=post.status.value,
         )
     await posts_repo.delete_post(session, post)
+
+
+async def retry(session: AsyncSession, user: User, post_id: uuid.UUID, now: datetime) -> Post:
+    """Try a FAILED post again on its failed platforms only; succeeded ones are kept."""
+    post = await get(session, user, post_id, lock=True)
+    if post.status is not PostStatus.FAILED:
+        raise PostNotEditable(
+            f"Only a FAILED post can be retried; this one is {post.status.value}.",
+            status_now=post.status.value,
+        )
+    results = (await posts_repo.results_for(session, [post.id]))[post.id]
+    failed = [r for r in results if r.status is ResultStatus.FAILED]
+    accounts = await accounts_repo.active_platforms(session, user.id)
+    blocked = sorted(r.platform.value for r in failed if Platform(r.platform) not in accounts)
+    if blocked:
+        raise AccountNeedsReconnect(
+            f"Reconnect your account on {', '.join(blocked)} before retrying.",
+            field="platforms",
+            platforms=blocked,
+        )
+    for r in failed:
+        r.status = ResultStatus.PENDING
+        r.attempts = 0
+        r.error_kind = None
+        r.error_message = None
+        r.next_attempt_at = None
+    post.status = PostStatus.PUBLISHING
+    post.completed_at = None
+    # An expired lease: the scheduler's next pass hands the post out.
+    post.lease_expires_at = now
+    await session.flush()
+    await session.refresh(post)
+    await posts_repo.notify_due(session, now)
+    return post
 
 
 def encode_cursor(post: Post) -> str:

@@ -1,0 +1,225 @@
+"""The publisher's reads and writes around one job. Flushes; the job commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from herald_db.enums import NotificationKind, Platform, PostStatus, ResultStatus
+from herald_db.models import Post, PostPlatformResult, PublishAttempt, PublishingAccount
+from herald_db.repositories import events
+
+FINAL = (ResultStatus.SUCCEEDED, ResultStatus.FAILED)
+SETTLED = (ResultStatus.SUCCEEDED, ResultStatus.FAILED, ResultStatus.RETRY_WAIT)
+
+
+async def lock_results_needing_work(
+    session: AsyncSession, post_ids: Sequence[uuid.UUID], *, now: datetime
+) -> list[PostPlatformResult]:
+    """PENDING results, and SENDING ones whose send lease ran out, of PUBLISHING posts.
+
+    SKIP LOCKED: a result another worker is preparing or recording is left to it.
+    """
+    stmt = (
+        select(PostPlatformResult)
+        .join(Post, Post.id == PostPlatformResult.post_id)
+        .where(
+            PostPlatformResult.post_id.in_(post_ids),
+            Post.status == PostStatus.PUBLISHING,
+            or_(
+                PostPlatformResult.status == ResultStatus.PENDING,
+                and_(
+                    PostPlatformResult.status == ResultStatus.SENDING,
+                    PostPlatformResult.send_lease_until <= now,
+                ),
+            ),
+        )
+        .order_by(PostPlatformResult.post_id, PostPlatformResult.platform)
+        .with_for_update(of=PostPlatformResult, skip_locked=True)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def posts_by_id(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Post]:
+    rows = await session.execute(select(Post).where(Post.id.in_(list(ids))))
+    return {p.id: p for p in rows.scalars()}
+
+
+async def active_accounts(
+    session: AsyncSession, wanted: set[tuple[uuid.UUID, Platform]]
+) -> dict[tuple[uuid.UUID, Platform], PublishingAccount]:
+    """The account each (user, platform) publishes with: the most recently connected."""
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(PublishingAccount)
+        .where(
+            tuple_(PublishingAccount.user_id, PublishingAccount.platform).in_(
+                [(u, p.value) for u, p in wanted]
+            ),
+            PublishingAccount.is_active.is_(True),
+        )
+        .order_by(PublishingAccount.updated_at.desc())
+    )
+    out: dict[tuple[uuid.UUID, Platform], PublishingAccount] = {}
+    for account in rows.scalars():
+        out.setdefault((account.user_id, Platform(account.platform)), account)
+    return out
+
+
+async def results_by_id(
+    session: AsyncSession, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, PostPlatformResult]:
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(PostPlatformResult).where(PostPlatformResult.id.in_(ids)).with_for_update()
+    )
+    return {r.id: r for r in rows.scalars()}
+
+
+async def attempts_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, PublishAttempt]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(PublishAttempt).where(PublishAttempt.id.in_(ids)))
+    return {a.id: a for a in rows.scalars()}
+
+
+async def store_credentials(
+    session: AsyncSession, account_id: uuid.UUID, encrypted: bytes, expires_at: datetime | None
+) -> None:
+    await session.execute(
+        update(PublishingAccount)
+        .where(PublishingAccount.id == account_id)
+        .values(credentials=encrypted, token_expires_at=expires_at)
+    )
+
+
+async def mark_needs_reconnect(
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    user_id: uuid.UUID,
+    platform: Platform,
+    reason: str,
+    *,
+    now: datetime,
+) -> None:
+    changed = await session.execute(
+        update(PublishingAccount)
+        .where(PublishingAccount.id == account_id, PublishingAccount.needs_reconnect.is_(False))
+        .values(needs_reconnect=True, reconnect_reason=reason[:500])
+        .returning(PublishingAccount.id)
+    )
+    if changed.scalar_one_or_none() is None:
+        return  # already marked (and already told)
+    name = platform.value.capitalize() if platform is not Platform.TWITTER else "X"
+    await events.emit(
+        session,
+        user_id=user_id,
+        event_type=NotificationKind.ACCOUNT_NEEDS_RECONNECT.value,
+        payload={"account_id": str(account_id), "platform": platform.value, "reason": reason},
+        now=now,
+        notification=(
+            f"Reconnect your {name} account",
+            f"Herald can no longer post to your {name} account ({reason}). Reconnect it, "
+            "then retry the posts that failed.",
+        ),
+        dedupe_key=f"account.needs_reconnect:{account_id}:{now.isoformat()}",
+    )
+
+
+async def settle_posts(
+    session: AsyncSession, post_ids: Sequence[uuid.UUID], *, now: datetime
+) -> None:
+    """Set each post's status from its results and tell the user about final outcomes.
+
+    PUBLISHED: every platform succeeded. FAILED: every platform is final and one failed.
+    Otherwise the post stays PUBLISHING; its lease is dropped once nothing is in flight,
+    so only due retries (or a lease that runs out) bring it back.
+    """
+    posts = (
+        (
+            await session.execute(
+                select(Post)
+                .where(Post.id.in_(post_ids), Post.status == PostStatus.PUBLISHING)
+                .with_for_update()
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if not posts:
+        return
+    results: dict[uuid.UUID, list[PostPlatformResult]] = {p.id: [] for p in posts}
+    rows = await session.execute(
+        select(PostPlatformResult).where(PostPlatformResult.post_id.in_(list(results)))
+    )
+    for r in rows.scalars():
+        results[r.post_id].append(r)
+    for post in posts:
+        mine = results[post.id]
+        if not mine:
+            continue
+        if all(r.status is ResultStatus.SUCCEEDED for r in mine):
+            post.status = PostStatus.PUBLISHED
+        elif all(r.status in FINAL for r in mine):
+            post.status = PostStatus.FAILED
+        elif all(r.status in SETTLED for r in mine):
+            post.lease_expires_at = None
+            continue
+        else:
+            continue
+        post.lease_expires_at = None
+        post.completed_at = now
+        await _tell(session, post, mine, now)
+
+
+async def _tell(
+    session: AsyncSession, post: Post, results: list[PostPlatformResult], now: datetime
+) -> None:
+    platforms: list[dict[str, Any]] = [
+        {
+            "platform": r.platform.value,
+            "status": r.status.value,
+            "external_post_id": r.external_post_id,
+            "error": r.error_message,
+        }
+        for r in sorted(results, key=lambda r: r.platform.value)
+    ]
+    payload = {"post_id": str(post.id), "status": post.status.value, "platforms": platforms}
+    key = f"{post.id}:{post.claim_seq}"
+    if post.status is PostStatus.PUBLISHED:
+        await events.emit(
+            session,
+            user_id=post.user_id,
+            event_type=NotificationKind.POST_PUBLISHED.value,
+            payload=payload,
+            now=now,
+            dedupe_key=f"post.published:{key}",
+        )
+        return
+    failed = [r for r in results if r.status is ResultStatus.FAILED]
+    lines = "; ".join(f"{r.platform.value}: {r.error_message}" for r in failed)
+    await events.emit(
+        session,
+        user_id=post.user_id,
+        event_type=NotificationKind.POST_FAILED.value,
+        payload=payload,
+        now=now,
+        notification=(
+            "A post could not be published",
+            f"Your post \u201c{_snippet(post.content)}\u201d failed on "
+            f"{', '.join(r.platform.value for r in failed)}. {lines}",
+        ),
+        dedupe_key=f"post.failed:{key}",
+    )
+
+
+def _snippet(text: str, size: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= size else text[: size - 1] + "\u2026"

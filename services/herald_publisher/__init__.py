@@ -1,0 +1,1 @@
+"""The publisher: an arq worker that publishes claimed posts to their platforms."""

@@ -1,0 +1,288 @@
+"""The publish job: a few claimed posts, fanned out to their platforms.
+
+Three steps, so a (post, platform) pair goes out at most once:
+
+1. *Prepare* (one transaction): lock the results that need work, take a rate-limit slot
+   for each, mark them SENDING with a send lease and write an attempt row. Committed
+   before any request leaves.
+2. *Send* (no transaction): every platform of every post at once with ``asyncio.gather``.
+   An attempt whose earlier outcome is unknown (its worker died after sending, or the
+   answer never came) asks the platform first and sends only if the post is not there.
+3. *Record* (one transaction): each outcome onto its result and attempt, refreshed tokens
+   onto their accounts, the post's own status, notifications and webhook events.
+
+If the worker dies between 1 and 3, the post's lease runs out, the scheduler hands it out
+again, and step 1 finds the results still SENDING past their lease: reconciled, not resent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from herald_common.crypto import SecretBox
+from herald_common.ratelimit import RateLimiter
+from herald_db.enums import AttemptOutcome, Platform, ResultStatus
+from herald_db.models import PostPlatformResult, PublishAttempt, PublishingAccount
+from herald_db.repositories import publishing
+from herald_db.session import session_scope
+from herald_platforms.base import AccountRef, Credentials, PlatformAdapter, PostPayload
+from herald_platforms.errors import (
+    AuthFailed,
+    OutcomeUnknown,
+    PlatformError,
+    RateLimited,
+    Rejected,
+    Transient,
+)
+from herald_publisher.outcome import Outcome, decide
+from herald_publisher.settings import PublisherSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Work:
+    """One (post, platform) to send in this job."""
+
+    result_id: uuid.UUID
+    attempt_id: int
+    attempt_no: int
+    post_id: uuid.UUID
+    user_id: uuid.UUID
+    platform: Platform
+    account_id: uuid.UUID
+    external_account_id: str
+    credentials: Credentials
+    payload: PostPayload
+    scheduled_at: datetime | None
+    reconcile_first: bool
+    outcome: Outcome | None = None
+
+
+@dataclass(slots=True)
+class Deps:
+    sessionmaker: async_sessionmaker[AsyncSession]
+    http: httpx.AsyncClient
+    box: SecretBox
+    limiter: RateLimiter
+    adapters: dict[Platform, PlatformAdapter]
+    settings: PublisherSettings
+    clock: Callable[[], datetime]
+    worker_name: str = "publisher"
+
+
+async def publish_posts(deps: Deps, post_ids: Sequence[uuid.UUID]) -> dict[str, int]:
+    works = await prepare(deps, post_ids)
+    if works:
+        await asyncio.gather(*(send(deps, w) for w in works))
+    return await record(deps, post_ids, works)
+
+
+# -- 1. prepare ---------------------------------------------------------------------------
+
+
+async def prepare(deps: Deps, post_ids: Sequence[uuid.UUID]) -> list[Work]:
+    now = deps.clock()
+    lease = timedelta(seconds=deps.settings.lease_seconds)
+    works: list[Work] = []
+    async with session_scope(deps.sessionmaker) as session:
+        rows = await publishing.lock_results_needing_work(session, post_ids, now=now)
+        if not rows:
+            return []
+        posts = await publishing.posts_by_id(session, {r.post_id for r in rows})
+        accounts = await publishing.active_accounts(
+            session, {(posts[r.post_id].user_id, r.platform) for r in rows}
+        )
+        for result in rows:
+            post = posts[result.post_id]
+            account = accounts.get((post.user_id, Platform(result.platform)))
+            if account is None or account.needs_reconnect:
+                _fail_without_sending(result, account, now)
+                continue
+            limit, window = deps.settings.rate_limit(result.platform.value)
+            wait = await deps.limiter.acquire(
+                result.platform.value,
+                str(account.id),
+                limit=limit,
+                window=window,
+                now=now.timestamp(),
+            )
+            if wait > 0:
+                result.status = ResultStatus.RETRY_WAIT
+                result.next_attempt_at = now + timedelta(seconds=wait)
+                result.error_kind = "rate_limit_wait"
+                result.error_message = (
+                    f"Waiting for the {result.platform.value} posting limit "
+                    f"({limit} per {int(window)} s) to free a slot."
+                )
+                continue
+            reconcile_first = result.status is ResultStatus.SENDING or result.error_kind in (
+                "unknown",
+            )
+            result.status = ResultStatus.SENDING
+            result.attempts += 1
+            result.send_lease_until = now + lease
+            result.account_id = account.id
+            attempt = PublishAttempt(
+                post_id=post.id,
+                result_id=result.id,
+                platform=result.platform,
+                attempt_no=result.attempts,
+                started_at=now,
+                outcome=AttemptOutcome.SENDING,
+                worker=deps.worker_name,
+            )
+            session.add(attempt)
+            await session.flush()
+            creds = Credentials.from_dict(deps.box.decrypt_json(account.credentials))
+            works.append(
+                Work(
+                    result_id=result.id,
+                    attempt_id=attempt.id,
+                    attempt_no=result.attempts,
+                    post_id=post.id,
+                    user_id=post.user_id,
+                    platform=Platform(result.platform),
+                    account_id=account.id,
+                    external_account_id=account.external_account_id,
+                    credentials=creds,
+                    payload=PostPayload(
+                        text=(post.content_variants or {}).get(result.platform.value, post.content),
+                        media_urls=list(post.media_urls),
+                        idempotency_tag=f"{post.id}:{result.platform.value}",
+                    ),
+                    scheduled_at=post.scheduled_at,
+                    reconcile_first=reconcile_first,
+                )
+            )
+    return works
+
+
+def _fail_without_sending(
+    result: PostPlatformResult, account: PublishingAccount | None, now: datetime
+) -> None:
+    name = result.platform.value
+    result.status = ResultStatus.FAILED
+    result.error_kind = "auth"
+    if account is None:
+        result.error_message = f"No connected {name} account. Connect one, then retry the post."
+    else:
+        reason = account.reconnect_reason or "its access was revoked or expired"
+        result.error_message = (
+            f"The {name} account needs reconnecting ({reason}). Reconnect it, then retry."
+        )
+
+
+# -- 2. send ------------------------------------------------------------------------------
+
+
+async def send(deps: Deps, work: Work) -> None:
+    adapter = deps.adapters[work.platform]
+    account = AccountRef(work.external_account_id, work.credentials)
+    started = deps.clock()
+    try:
+        if work.reconcile_first:
+            found = await adapter.find_published(deps.http, account, work.payload)
+            if found:
+                work.outcome = Outcome(
+                    AttemptOutcome.RECONCILED, started, deps.clock(), external_post_id=found
+                )
+                return
+        result = await adapter.publish(deps.http, account, work.payload)
+        work.outcome = Outcome(
+            AttemptOutcome.SUCCEEDED,
+            started,
+            deps.clock(),
+            external_post_id=result.external_post_id,
+            new_credentials=result.new_credentials,
+        )
+    except RateLimited as exc:
+        work.outcome = _failed(AttemptOutcome.RATE_LIMITED, started, deps, exc, exc.retry_after)
+    except OutcomeUnknown as exc:
+        work.outcome = _failed(AttemptOutcome.UNKNOWN, started, deps, exc)
+    except Transient as exc:
+        work.outcome = _failed(AttemptOutcome.TRANSIENT, started, deps, exc)
+    except AuthFailed as exc:
+        work.outcome = _failed(AttemptOutcome.AUTH, started, deps, exc)
+    except Rejected as exc:
+        work.outcome = _failed(AttemptOutcome.PERMANENT, started, deps, exc)
+    except Exception:
+        # A fault of ours, maybe after the request left: treat as unknown, so the next
+        # attempt asks the platform before sending again.
+        log.exception("publishing %s to %s failed unexpectedly", work.post_id, work.platform)
+        work.outcome = Outcome(
+            AttemptOutcome.UNKNOWN, started, deps.clock(), error="Internal error while publishing"
+        )
+
+
+def _failed(
+    kind: AttemptOutcome,
+    started: datetime,
+    deps: Deps,
+    exc: PlatformError,
+    retry_after: float | None = None,
+) -> Outcome:
+    return Outcome(kind, started, deps.clock(), error=exc.message, retry_after=retry_after)
+
+
+# -- 3. record ----------------------------------------------------------------------------
+
+
+async def record(deps: Deps, post_ids: Sequence[uuid.UUID], works: list[Work]) -> dict[str, int]:
+    now = deps.clock()
+    delays = list(deps.settings.retry_delays_seconds)
+    counts: dict[str, int] = {}
+    async with session_scope(deps.sessionmaker) as session:
+        by_result = {w.result_id: w for w in works}
+        results = await publishing.results_by_id(session, list(by_result))
+        attempts = await publishing.attempts_by_id(session, [w.attempt_id for w in works])
+        reconnect: dict[uuid.UUID, tuple[uuid.UUID, Platform, str]] = {}
+        for work in works:
+            outcome = work.outcome
+            assert outcome is not None
+            result = results[work.result_id]
+            attempt = attempts[work.attempt_id]
+            verdict = decide(outcome, result.attempts, delays, now)
+            counts[verdict.status.value] = counts.get(verdict.status.value, 0) + 1
+            result.status = verdict.status
+            result.next_attempt_at = verdict.next_attempt_at
+            result.error_kind = verdict.error_kind
+            result.error_message = verdict.error_message
+            result.send_lease_until = None
+            if verdict.status is ResultStatus.SUCCEEDED:
+                result.external_post_id = outcome.external_post_id
+                result.published_at = outcome.finished_at
+            attempt.outcome = outcome.kind
+            attempt.finished_at = outcome.finished_at
+            attempt.error_message = outcome.error
+            attempt.external_post_id = outcome.external_post_id
+            attempt.duration_ms = int(
+                (outcome.finished_at - outcome.started_at).total_seconds() * 1000
+            )
+            if work.attempt_no == 1 and work.scheduled_at is not None:
+                attempt.lateness_ms = int(
+                    (outcome.started_at - work.scheduled_at).total_seconds() * 1000
+                )
+            if outcome.new_credentials is not None:
+                await publishing.store_credentials(
+                    session,
+                    work.account_id,
+                    deps.box.encrypt_json(outcome.new_credentials.to_dict()),
+                    outcome.new_credentials.expires_at,
+                )
+            if outcome.kind is AttemptOutcome.AUTH:
+                reconnect[work.account_id] = (work.user_id, work.platform, outcome.error or "")
+        for account_id, (user_id, platform, reason) in reconnect.items():
+            await publishing.mark_needs_reconnect(
+                session, account_id, user_id, platform, reason, now=now
+            )
+        await publishing.settle_posts(session, post_ids, now=now)
+    return counts

@@ -1,0 +1,182 @@
+"""The scheduling loop.
+
+Each pass claims, in this order, due posts, due retries, posts whose lease ran out and due
+webhook deliveries, commits, and only then enqueues their jobs (the commit made them true;
+if the enqueue is lost, the lease runs out and the work is handed out again). Then it
+sleeps until the earliest thing comes due, never longer than ``max_sleep_seconds``, and
+wakes at once when Postgres notifies ``herald_due`` (a post created or rescheduled, an
+event to deliver).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import asyncpg
+from arq.connections import ArqRedis
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from herald_common.jobs import PUBLISH_JOB, publish_job_id
+from herald_common.timeutil import Clock, utcnow
+from herald_db.repositories import claims
+from herald_db.repositories.posts import DUE_CHANNEL
+from herald_db.session import session_scope, sync_url
+from herald_scheduler.settings import SchedulerSettings
+
+log = logging.getLogger(__name__)
+
+Claim = Callable[..., Awaitable[list[claims.Claimed]]]
+
+
+@dataclass
+class Stats:
+    passes: int = 0
+    posts_claimed: int = 0
+    retries_claimed: int = 0
+    leases_reclaimed: int = 0
+    deliveries_claimed: int = 0
+    jobs_enqueued: int = 0
+    last_pass_at: datetime | None = None
+    extra: dict[str, int] = field(default_factory=dict)
+
+
+class Scheduler:
+    def __init__(
+        self,
+        settings: SchedulerSettings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        arq: ArqRedis,
+        *,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.settings = settings
+        self.sessionmaker = sessionmaker
+        self.arq = arq
+        self.clock = clock
+        self.stats = Stats()
+        self._wake = asyncio.Event()
+        self._listener: asyncpg.Connection | None = None
+
+    # -- one pass ---------------------------------------------------------------------
+
+    async def run_once(self) -> int:
+        """Claim and enqueue everything due now; returns how many items were handed out."""
+        lease = timedelta(seconds=self.settings.lease_seconds)
+        total = 0
+        for claim, counter in (
+            (claims.claim_due_posts, "posts_claimed"),
+            (claims.claim_due_retries, "retries_claimed"),
+            (claims.reclaim_expired, "leases_reclaimed"),
+        ):
+            while True:
+                now = self.clock()
+                async with session_scope(self.sessionmaker) as session:
+                    got = await claim(
+                        session, now=now, limit=self.settings.claim_batch, lease=lease
+                    )
+                if got:
+                    await self._enqueue_posts(got)
+                    setattr(self.stats, counter, getattr(self.stats, counter) + len(got))
+                    total += len(got)
+                if len(got) < self.settings.claim_batch:
+                    break
+        total += await self._relay_deliveries()
+        self.stats.passes += 1
+        self.stats.last_pass_at = self.clock()
+        return total
+
+    async def _enqueue_posts(self, got: list[claims.Claimed]) -> None:
+        size = max(1, self.settings.job_batch)
+        batches = [got[i : i + size] for i in range(0, len(got), size)]
+        await asyncio.gather(*(self._enqueue_batch(b) for b in batches))
+
+    async def _enqueue_batch(self, batch: list[claims.Claimed]) -> None:
+        job_id = publish_job_id([(c.post_id, c.claim_seq) for c in batch])
+        await self.arq.enqueue_job(
+            PUBLISH_JOB,
+            [str(c.post_id) for c in batch],
+            _job_id=job_id,
+            _queue_name=self.settings.queue_name,
+        )
+        self.stats.jobs_enqueued += 1
+
+    async def _relay_deliveries(self) -> int:
+        try:
+            from herald_common.jobs import DELIVER_JOB, deliver_job_id
+            from herald_db.repositories.webhooks import claim_due_deliveries
+        except ImportError:  # pragma: no cover - webhooks not wired yet
+            return 0
+        now = self.clock()
+        async with session_scope(self.sessionmaker) as session:
+            due = await claim_due_deliveries(
+                session,
+                now=now,
+                limit=self.settings.claim_batch,
+                lease=timedelta(seconds=self.settings.lease_seconds),
+            )
+        for delivery_id, attempt in due:
+            await self.arq.enqueue_job(
+                DELIVER_JOB,
+                str(delivery_id),
+                attempt,
+                _job_id=deliver_job_id(delivery_id, attempt),
+                _queue_name=self.settings.queue_name,
+            )
+        self.stats.deliveries_claimed += len(due)
+        return len(due)
+
+    # -- the loop ---------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self._listen()
+        try:
+            while not stop.is_set():
+                try:
+                    await self.run_once()
+                    delay = await self._sleep_for()
+                except (OSError, asyncpg.PostgresError, ConnectionError) as exc:
+                    log.warning("scheduler pass failed (%s); trying again shortly", exc)
+                    delay = 1.0
+                    await self._listen()
+                except Exception:
+                    log.exception("scheduler pass failed; trying again shortly")
+                    delay = 1.0
+                self._wake.clear()
+                waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
+                await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+                for w in waiters:
+                    w.cancel()
+        finally:
+            await self._unlisten()
+
+    async def _sleep_for(self) -> float:
+        async with session_scope(self.sessionmaker) as session:
+            nxt = await claims.next_wake_at(session)
+        limit = self.settings.max_sleep_seconds
+        if nxt is None:
+            return limit
+        return min(limit, max(0.0, (nxt - self.clock()).total_seconds()))
+
+    async def _listen(self) -> None:
+        await self._unlisten()
+        try:
+            conn = await asyncpg.connect(sync_url(self.settings.database_url))
+            await conn.add_listener(DUE_CHANNEL, self._on_notify)
+            self._listener = conn
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("cannot LISTEN for due posts (%s); falling back to timed wakes", exc)
+
+    async def _unlisten(self) -> None:
+        conn, self._listener = self._listener, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.close()
+
+    def _on_notify(self, conn: object, pid: int, channel: str, payload: str) -> None:
+        # Any change that may bring the next due time closer: look again now.
+        self._wake.set()
