@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``): JSON results and plots under bench/results/."""

@@ -1,0 +1,47 @@
+"""``make bench``: run the benchmarks and write bench/results/*.json (and plots)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import platform
+import time
+from typing import Any
+
+from herald_bench import claim
+from herald_bench.common import progress, scratch_infra, write_result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="herald_bench")
+    parser.add_argument(
+        "only",
+        nargs="*",
+        default=["steady", "burst", "limit", "claim"],
+        help="which benchmarks: steady (a), burst (b), limit (c), claim (d)",
+    )
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument("--embedded", action="store_true")
+    args = parser.parse_args(argv)
+    meta: dict[str, Any] = {
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "quick": args.quick,
+    }
+    results: dict[str, Any] = {"meta": meta}
+    with scratch_infra(args.embedded) as infra:
+        if "claim" in args.only:
+            results["claim"] = asyncio.run(claim.bench(infra, quick=args.quick))
+            write_result("claim", results["claim"])
+        if {"steady", "burst", "limit"} & set(args.only):
+            from herald_bench import pipeline
+
+            results.update(pipeline.run(infra, args.only, quick=args.quick))
+    write_result("summary", results)
+    progress("done")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
