@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from herald_common import metrics
 from herald_common.crypto import SecretBox
 from herald_common.ratelimit import RateLimiter
 from herald_db.enums import AttemptOutcome, Platform, ResultStatus
@@ -264,13 +265,14 @@ async def record(deps: Deps, post_ids: Sequence[uuid.UUID], works: list[Work]) -
             attempt.finished_at = outcome.finished_at
             attempt.error_message = outcome.error
             attempt.external_post_id = outcome.external_post_id
-            attempt.duration_ms = int(
-                (outcome.finished_at - outcome.started_at).total_seconds() * 1000
-            )
+            took = (outcome.finished_at - outcome.started_at).total_seconds()
+            attempt.duration_ms = int(took * 1000)
+            metrics.ATTEMPTS.labels(work.platform.value, outcome.kind.value).inc()
+            metrics.PLATFORM_SECONDS.labels(work.platform.value).observe(took)
             if work.attempt_no == 1 and work.scheduled_at is not None:
-                attempt.lateness_ms = int(
-                    (outcome.started_at - work.scheduled_at).total_seconds() * 1000
-                )
+                late = (outcome.started_at - work.scheduled_at).total_seconds()
+                attempt.lateness_ms = int(late * 1000)
+                metrics.LATENESS.labels(work.platform.value).observe(late)
             if outcome.new_credentials is not None:
                 await publishing.store_credentials(
                     session,

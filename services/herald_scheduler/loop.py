@@ -21,6 +21,7 @@ import asyncpg
 from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from herald_common import metrics
 from herald_common.jobs import PUBLISH_JOB, publish_job_id
 from herald_common.timeutil import Clock, utcnow
 from herald_db.repositories import claims
@@ -82,6 +83,7 @@ class Scheduler:
                 if got:
                     await self._enqueue_posts(got)
                     setattr(self.stats, counter, getattr(self.stats, counter) + len(got))
+                    metrics.CLAIMED.labels(counter.removesuffix("_claimed")).inc(len(got))
                     total += len(got)
                 if len(got) < self.settings.claim_batch:
                     break
@@ -104,6 +106,7 @@ class Scheduler:
             _queue_name=self.settings.queue_name,
         )
         self.stats.jobs_enqueued += 1
+        metrics.JOBS_ENQUEUED.inc()
 
     async def _relay_deliveries(self) -> int:
         try:
