@@ -5,12 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 import uvicorn
 from fastapi import FastAPI
 
 from herald_common.health import Check, add_health_routes
+
+
+class _QuietServer(uvicorn.Server):
+    """A uvicorn server that leaves signals to the service it runs beside."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 def health_app(title: str, checks: Callable[[], dict[str, Check]]) -> FastAPI:
@@ -21,10 +29,9 @@ def health_app(title: str, checks: Callable[[], dict[str, Check]]) -> FastAPI:
 
 async def serve_http(app: FastAPI, host: str, port: int) -> uvicorn.Server:
     """Start ``app`` in the background; returns once it listens."""
-    server = uvicorn.Server(
+    server = _QuietServer(
         uvicorn.Config(app, host=host, port=port, access_log=False, log_config=None)
     )
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())
     server._herald_task = task  # type: ignore[attr-defined]
     while not server.started:
