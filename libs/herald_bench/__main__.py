@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import platform
 import time
 from typing import Any
@@ -35,8 +36,7 @@ def main(argv: list[str] | None = None) -> int:
             results["claim"] = asyncio.run(claim.bench(infra, quick=args.quick))
             write_result("claim", results["claim"])
         if {"steady", "burst", "limit"} & set(args.only):
-            from herald_bench import pipeline
-
+            pipeline = importlib.import_module("herald_bench.pipeline")
             results.update(pipeline.run(infra, args.only, quick=args.quick))
     write_result("summary", results)
     progress("done")

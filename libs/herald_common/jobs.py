@@ -17,3 +17,10 @@ def publish_job_id(claims: Sequence[tuple[uuid.UUID, int]]) -> str:
     """One id per (post, claim_seq) set: a re-claim of the same post gets a new job."""
     raw = ",".join(f"{pid}:{seq}" for pid, seq in sorted(claims))
     return "publish:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+DELIVER_JOB = "webhooks.deliver"
+
+
+def deliver_job_id(delivery_id: uuid.UUID, attempt: int) -> str:
+    return f"deliver:{delivery_id}:{attempt}"

@@ -96,7 +96,16 @@ class QueueSettings(BaseHeraldSettings):
     redis_prefix: str = "herald"
 
 
-class PipelineSettings(QueueSettings):
+class WebhookDeliverySettings(BaseHeraldSettings):
+    # Waits after the 1st, 2nd, ... failed delivery (the last repeats); then give up.
+    webhook_backoff_seconds: list[float] = [5, 30, 120, 600, 3600, 21600]
+    webhook_max_attempts: int = 8
+    webhook_timeout_seconds: float = 10.0
+    # Hosts a webhook may point at over plain http or on a private address (dev, tests).
+    webhook_allowed_hosts: str = ""
+
+
+class PipelineSettings(QueueSettings, WebhookDeliverySettings):
     """Timing of claims, leases and retries, and the publishing rate limits."""
 
     # How long a claimed post or a sent attempt is held before it is taken back.

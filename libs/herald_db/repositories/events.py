@@ -1,0 +1,97 @@
+"""Telling the user: in-app notifications and webhook deliveries, in the caller's transaction.
+
+Deliveries are outbox rows: the scheduler relays those that are due to the publisher,
+which signs and sends them. A ``dedupe_key`` makes emitting the same fact twice a no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from herald_db.models import Notification, WebhookDelivery, WebhookEndpoint
+from herald_db.repositories.posts import notify_due
+
+EVENT_TYPES = (
+    "post.published",
+    "post.failed",
+    "account.needs_reconnect",
+    "account.expiring",
+)
+
+
+def message_id(dedupe_key: str | None, endpoint_id: uuid.UUID) -> str:
+    if dedupe_key is None:
+        return "msg_" + uuid.uuid4().hex
+    digest = hashlib.sha256(f"{dedupe_key}|{endpoint_id}".encode()).hexdigest()[:32]
+    return "msg_" + digest
+
+
+async def emit(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    event_type: str,
+    payload: dict[str, Any],
+    now: datetime,
+    notification: tuple[str, str] | None = None,
+    dedupe_key: str | None = None,
+) -> None:
+    if notification is not None:
+        title, body = notification
+        await session.execute(
+            insert(Notification)
+            .values(
+                id=uuid.uuid4(),
+                user_id=user_id,
+                kind=event_type,
+                title=title[:255],
+                body=body,
+                data=payload,
+                dedupe_key=dedupe_key,
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        )
+    endpoints = (
+        (
+            await session.execute(
+                select(WebhookEndpoint.id).where(
+                    WebhookEndpoint.user_id == user_id,
+                    WebhookEndpoint.is_active.is_(True),
+                    or_(
+                        WebhookEndpoint.event_types == [],
+                        WebhookEndpoint.event_types.contains([event_type]),
+                    ),
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if not endpoints:
+        return
+    envelope = {"type": event_type, "timestamp": now.isoformat(), "data": payload}
+    for endpoint_id in endpoints:
+        await session.execute(
+            insert(WebhookDelivery)
+            .values(
+                id=uuid.uuid4(),
+                endpoint_id=endpoint_id,
+                message_id=message_id(dedupe_key, endpoint_id),
+                event_type=event_type,
+                payload=envelope,
+                status="PENDING",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["message_id"])
+        )
+    await notify_due(session, now)

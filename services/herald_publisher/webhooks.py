@@ -1,0 +1,63 @@
+"""The webhook delivery job: sign, send, record; retried with backoff, then given up."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from herald_common.webhooks import send
+from herald_db.models import WebhookDelivery, WebhookEndpoint
+from herald_db.session import session_scope
+
+
+async def deliver_webhook(ctx: dict[str, Any], delivery_id: str, attempt: int) -> str:
+    settings = ctx["settings"]
+    clock = ctx["clock"]
+    box = ctx["box"]
+    async with session_scope(ctx["sessionmaker"]) as session:
+        row = (
+            await session.execute(
+                select(WebhookDelivery, WebhookEndpoint)
+                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+                .where(WebhookDelivery.id == uuid.UUID(delivery_id))
+                .with_for_update(of=WebhookDelivery, skip_locked=True)
+            )
+        ).one_or_none()
+        if row is None:
+            return "skipped"
+        delivery, endpoint = row
+        if delivery.status != "PENDING" or delivery.attempts != attempt:
+            return "already handled"
+        if not endpoint.is_active:
+            delivery.status = "FAILED"
+            delivery.last_error = "endpoint disabled"
+            return "endpoint disabled"
+        now = clock()
+        outcome = await send(
+            ctx["http"],
+            url=endpoint.url,
+            secret=box.decrypt_str(endpoint.secret),
+            message_id=delivery.message_id,
+            body=delivery.payload,
+            timestamp=now,
+            timeout_seconds=settings.webhook_timeout_seconds,
+        )
+        delivery.attempts += 1
+        delivery.last_status_code = outcome.status_code
+        delivery.last_error = outcome.error
+        if outcome.ok:
+            delivery.status = "DELIVERED"
+            delivery.delivered_at = clock()
+            delivery.next_attempt_at = None
+            return "delivered"
+        if delivery.attempts >= settings.webhook_max_attempts:
+            delivery.status = "FAILED"
+            delivery.next_attempt_at = None
+            return "failed"
+        backoff = settings.webhook_backoff_seconds
+        wait = backoff[min(delivery.attempts - 1, len(backoff) - 1)]
+        delivery.next_attempt_at = now + timedelta(seconds=wait)
+        return "retry"
