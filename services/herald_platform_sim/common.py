@@ -1,0 +1,71 @@
+"""Small helpers shared by the platform handlers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from herald_platform_sim.state import SimState
+
+
+def state_of(request: Request) -> SimState:
+    st: SimState = request.app.state.sim
+    return st
+
+
+def bearer(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith(("bearer ", "oauth ")):
+        return auth.split(" ", 1)[1].strip()
+    return None
+
+
+async def params(request: Request) -> dict[str, Any]:
+    """Query parameters merged with a form or JSON body (Graph accepts all three)."""
+    out: dict[str, Any] = dict(request.query_params)
+    if request.method in ("POST", "PUT"):
+        ctype = request.headers.get("content-type", "")
+        body = await request.body()
+        if not body:
+            return out
+        if "json" in ctype:
+            try:
+                data = json.loads(body)
+            except ValueError:
+                return out
+            if isinstance(data, dict):
+                out.update(data)
+        elif "x-www-form-urlencoded" in ctype:
+            out.update(dict(parse_qsl(body.decode(), keep_blank_values=True)))
+        elif "multipart/form-data" in ctype:
+            form = await request.form()
+            for k, v in form.items():
+                out[k] = v if isinstance(v, str) else await v.read()
+    return out
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse(data, status_code=status, headers=headers)
+
+
+def graph_error(
+    message: str,
+    code: int,
+    *,
+    subcode: int | None = None,
+    status: int = 400,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    err: dict[str, Any] = {
+        "message": message,
+        "type": "OAuthException",
+        "code": code,
+        "fbtrace_id": "SimTrace",
+    }
+    if subcode is not None:
+        err["error_subcode"] = subcode
+    return JSONResponse({"error": err}, status_code=status, headers=headers)

@@ -1,0 +1,182 @@
+"""Instagram (Instagram Login): media containers, media_publish, container status, metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from herald_platform_sim import faults
+from herald_platform_sim.common import graph_error, json_response
+from herald_platform_sim.meta import _fault_response, _invalid_token, _token
+from herald_platform_sim.state import Container, SimState
+
+P = "INSTAGRAM"
+KINDS = ("ig_long", "ig_short")
+
+
+async def dispatch(request: Request, st: SimState, parts: list[str], p: dict[str, Any]) -> Response:
+    if request.method == "POST" and len(parts) == 2 and parts[1] in ("media", "media_publish"):
+        plan = await faults.plan(st, P, "publish" if parts[1] == "media_publish" else "media")
+        tok = _token(request, p, KINDS)
+        if plan.kind == "revoke" and tok is not None:
+            st.revoke_account(P, tok.account.login)
+            tok = None
+        if tok is None:
+            return _invalid_token()
+        if tok.account.user_id != parts[0]:
+            return graph_error(
+                "(#10) Application does not have permission for this action", 10, status=403
+            )
+        if plan.kind == "timeout":
+            await faults.hold(plan)
+        early = _fault_response(plan, P)
+        if early is not None:
+            return early
+        if parts[1] == "media":
+            return _create_container(st, parts[0], p)
+        return _publish(st, parts[0], p, plan.kind == "drop_after_create")
+    tok = _token(request, p, KINDS)
+    if tok is None:
+        return _invalid_token()
+    return await read(st, parts, p)
+
+
+def _create_container(st: SimState, owner: str, p: dict[str, Any]) -> Response:
+    caption = str(p.get("caption") or "")
+    if len(caption) > 2200:
+        return graph_error("The caption is too long", 36010, subcode=2207010)
+    cid = st.new_id(17)
+    if str(p.get("media_type", "")).upper() == "CAROUSEL":
+        children = [c for c in str(p.get("children", "")).split(",") if c]
+        if not 2 <= len(children) <= 10:
+            return graph_error("The carousel must have 2 to 10 items", 100, subcode=2207028)
+        for c in children:
+            child = st.containers.get(c)
+            if child is None or not child.is_child or child.account != owner:
+                return graph_error("(#100) Invalid child container", 100)
+        st.containers[cid] = Container(
+            cid, owner, caption, None, children, False, st.now() + st.container_delay
+        )
+        return json_response({"id": cid})
+    url = p.get("image_url") or p.get("video_url")
+    if not url:
+        return graph_error("(#100) The parameter image_url is required.", 100)
+    is_child = str(p.get("is_carousel_item", "false")).lower() == "true"
+    st.containers[cid] = Container(
+        cid, owner, caption, str(url), [], is_child, st.now() + st.container_delay
+    )
+    return json_response({"id": cid})
+
+
+def _status(st: SimState, c: Container) -> str:
+    if c.published_id:
+        return "PUBLISHED"
+    if c.error:
+        return "ERROR"
+    return "FINISHED" if st.now() >= c.ready_at else "IN_PROGRESS"
+
+
+def _publish(st: SimState, owner: str, p: dict[str, Any], drop: bool) -> Response:
+    c = st.containers.get(str(p.get("creation_id")))
+    if c is None or c.account != owner or c.is_child:
+        return graph_error("(#100) Invalid creation_id", 100)
+    if c.published_id:
+        return graph_error("The media has already been published", 9007, subcode=2207006)
+    if _status(st, c) != "FINISHED":
+        return graph_error("Media ID is not available", 9007, subcode=2207027)
+    media = (
+        [c.image_url] if c.image_url else [str(st.containers[ch].image_url) for ch in c.children]
+    )
+    pub = st.record(
+        P,
+        owner,
+        c.caption,
+        media,
+        {"creation_id": c.id, "caption": c.caption},
+        external_id=st.new_id(17),
+    )
+    c.published_id = pub.external_id
+    if drop:
+        return graph_error("An unexpected error has occurred.", 2, status=500)
+    return json_response({"id": pub.external_id})
+
+
+async def read(st: SimState, parts: list[str], p: dict[str, Any]) -> Response:
+    if st.check(p.get("access_token"), KINDS) is None and "access_token" in p:
+        return _invalid_token()
+    head = parts[0]
+    if head in st.containers and len(parts) == 1:
+        c = st.containers[head]
+        return json_response(
+            {
+                "id": c.id,
+                "status_code": _status(st, c),
+                "status": "Error: 2207001" if c.error else "Finished",
+            }
+        )
+    if len(parts) == 2 and parts[1] == "media":
+        items = st.recent(P, head, int(p.get("limit", 25)))
+        return json_response(
+            {
+                "data": [
+                    {"id": x.external_id, "caption": x.text, "timestamp": int(x.received_at)}
+                    for x in items
+                ]
+            }
+        )
+    if len(parts) == 2 and parts[1] == "content_publishing_limit":
+        used = sum(
+            1
+            for x in st.published
+            if x.platform == P and x.account == head and x.received_at > st.now() - 86400
+        )
+        return json_response(
+            {
+                "data": [
+                    {"quota_usage": used, "config": {"quota_total": 100, "quota_duration": 86400}}
+                ]
+            }
+        )
+    if head in st.by_external:
+        plan = await faults.plan(st, P, "metrics")
+        early = _fault_response(plan, P)
+        if early is not None:
+            return early
+        m = st.metrics(head)
+        if len(parts) == 2 and parts[1] == "insights":
+            names = str(p.get("metric", "views")).split(",")
+            values = {
+                "views": m["impressions"],
+                "reach": int(m["impressions"] * 0.8),
+                "likes": m["likes"],
+                "comments": m["comments"],
+                "shares": m["shares"],
+                "saved": 0,
+                "total_interactions": m["likes"] + m["comments"] + m["shares"],
+            }
+            bad = [n for n in names if n not in values]
+            if bad:
+                return graph_error(
+                    f"(#100) metric[0] must be one of the following values: {', '.join(values)}",
+                    100,
+                )
+            return json_response(
+                {
+                    "data": [
+                        {
+                            "name": n,
+                            "period": "lifetime",
+                            "values": [{"value": values[n]}],
+                            "title": n.title(),
+                            "id": f"{head}/insights/{n}/lifetime",
+                        }
+                        for n in names
+                    ]
+                }
+            )
+        return json_response(
+            {"id": head, "like_count": m["likes"], "comments_count": m["comments"]}
+        )
+    return graph_error("(#100) Object does not exist", 100, subcode=33)
