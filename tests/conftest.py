@@ -23,12 +23,14 @@ from herald_common.crypto import SecretBox
 from herald_db.migrate import upgrade
 from herald_db.session import make_engine, make_sessionmaker, sync_url
 from herald_devrun.infra import Server, resolve_postgres, resolve_redis, with_database
+from herald_platform_sim.testing import SimClient
 from herald_post_api.app import create_app
 from herald_post_api.settings import PostApiSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 pytest_plugins = ["tests.plugins.sim"] if (ROOT / "tests" / "plugins" / "sim.py").exists() else []
 RUN_ID = uuid.uuid4().hex[:10]
+API_BASE = "http://api.test"
 
 
 @pytest.fixture(scope="session")
@@ -77,8 +79,13 @@ def redis_url(servers: tuple[Server, Server]) -> str:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, redis_url: str) -> PostApiSettings:
-    return PostApiSettings(database_url=database_url, redis_url=redis_url)
+def settings(database_url: str, redis_url: str, sim: SimClient) -> PostApiSettings:
+    return PostApiSettings(
+        database_url=database_url,
+        redis_url=redis_url,
+        oauth_redirect_base=API_BASE,
+        **sim.platform_settings_kwargs(),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -115,5 +122,5 @@ async def app(settings: PostApiSettings):  # type: ignore[no-untyped-def]
 @pytest.fixture
 async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as c:
+    async with httpx.AsyncClient(transport=transport, base_url=API_BASE) as c:
         yield c

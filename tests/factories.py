@@ -80,3 +80,20 @@ async def create_post(client: httpx.AsyncClient, caller: Caller, **fields: Any) 
     assert r.status_code == 201, r.text
     data: dict[str, Any] = r.json()
     return data
+
+
+async def connect_via_oauth(
+    client: httpx.AsyncClient, caller: Caller, platform: str, login: str = "default"
+) -> dict[str, Any]:
+    """The whole connect flow: authorize URL, the platform's redirect, our callback."""
+    start = await client.get(f"/v1/accounts/{platform}/connect", headers=caller.headers)
+    assert start.status_code == 200, start.text
+    url = start.json()["authorize_url"] + f"&login_hint={login}"
+    async with httpx.AsyncClient() as browser:
+        redirect = await browser.get(url, follow_redirects=False)
+    assert redirect.status_code == 302, redirect.text
+    location = httpx.URL(redirect.headers["location"])
+    back = await client.get(location.path, params=dict(location.params))
+    assert back.status_code == 200, back.text
+    data: dict[str, Any] = back.json()
+    return data

@@ -10,7 +10,7 @@ import json
 import re
 import secrets
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -238,9 +238,7 @@ async def _batch(request: Request, platform: str, p: dict[str, Any]) -> Response
         parts = [s for s in path.split("/") if s]
         if parts and VERSION.match(parts[0]):
             parts = parts[1:]
-        sub = dict(
-            pair.split("=", 1) if "=" in pair else (pair, "") for pair in query.split("&") if pair
-        )
+        sub: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
         sub.setdefault("access_token", token)
         from herald_platform_sim import facebook, instagram
 

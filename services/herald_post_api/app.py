@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
@@ -13,6 +14,7 @@ from herald_common.health import add_health_routes, postgres_check, redis_check
 from herald_common.timeutil import Clock, utcnow
 from herald_db.session import make_engine, make_sessionmaker
 from herald_post_api import problems
+from herald_post_api.accounts.router import router as accounts_router
 from herald_post_api.auth.router import router as auth_router
 from herald_post_api.middleware import BodySizeLimit
 from herald_post_api.posts.router import router as posts_router
@@ -43,12 +45,15 @@ def create_app(settings: PostApiSettings | None = None, *, clock: Clock = utcnow
             echo=settings.db_echo,
         )
         redis = Redis.from_url(settings.redis_url)
+        http = httpx.AsyncClient(timeout=settings.http_timeout_seconds)
+        app.state.http = http
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.redis = redis
         try:
             yield
         finally:
+            await http.aclose()
             await redis.aclose()
             await engine.dispose()
 
@@ -73,4 +78,5 @@ def create_app(settings: PostApiSettings | None = None, *, clock: Clock = utcnow
     app.include_router(auth_router)
     app.include_router(users_router)
     app.include_router(posts_router)
+    app.include_router(accounts_router)
     return app

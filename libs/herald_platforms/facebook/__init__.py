@@ -1,0 +1,1 @@
+"""Facebook Pages (Graph API) adapter."""

@@ -1,0 +1,196 @@
+"""The Facebook Pages adapter: feed and photo posts with a Page token, reconciliation, metrics."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from herald_common.settings import PlatformSettings
+from herald_db.enums import Platform
+from herald_platforms.base import (
+    AccountRef,
+    Credentials,
+    Metrics,
+    PostPayload,
+    PublishResult,
+    TokenGrant,
+)
+from herald_platforms.common import body_of, call
+from herald_platforms.errors import AuthFailed, Rejected
+from herald_platforms.media import MediaGuard
+from herald_platforms.meta.graph import batch, classify
+from herald_platforms.oauth import grant_uri, token_response
+
+SCOPES = "pages_show_list,pages_manage_posts,pages_read_engagement,read_insights"
+METRIC_FIELDS = (
+    "shares,reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0)"
+)
+
+
+class FacebookAdapter:
+    platform = Platform.FACEBOOK
+
+    def __init__(self, settings: PlatformSettings, guard: MediaGuard | None = None) -> None:
+        self.settings = settings
+        self.guard = guard or MediaGuard.from_settings(settings)
+
+    @property
+    def base(self) -> str:
+        return f"{self.settings.facebook_graph_base}/{self.settings.meta_graph_version}"
+
+    def authorize_url(self, state: str, redirect_uri: str, code_challenge: str | None) -> str:
+        return grant_uri(
+            f"{self.settings.facebook_web_base}/{self.settings.meta_graph_version}/dialog/oauth",
+            client_id=self.settings.facebook_client_id,
+            redirect_uri=redirect_uri,
+            scope=SCOPES,
+            state=state,
+        )
+
+    async def exchange_code(
+        self, client: httpx.AsyncClient, code: str, redirect_uri: str, code_verifier: str | None
+    ) -> TokenGrant:
+        s = self.settings
+        r = await call(
+            lambda: client.get(
+                self.base + "/oauth/access_token",
+                params={
+                    "client_id": s.facebook_client_id,
+                    "client_secret": s.facebook_client_secret,
+                    "redirect_uri": redirect_uri,
+                    "code": code,
+                },
+            )
+        )
+        short = token_response(r)
+        r = await call(
+            lambda: client.get(
+                self.base + "/oauth/access_token",
+                params={
+                    "grant_type": "fb_exchange_token",
+                    "client_id": s.facebook_client_id,
+                    "client_secret": s.facebook_client_secret,
+                    "fb_exchange_token": short["access_token"],
+                },
+            )
+        )
+        user = token_response(r)
+        r = await call(
+            lambda: client.get(
+                self.base + "/me/accounts",
+                params={"fields": "id,name,access_token", "access_token": user["access_token"]},
+            )
+        )
+        if r.status_code != 200:
+            raise classify(r)
+        pages = body_of(r).get("data") or []
+        if not pages:
+            raise Rejected("This Facebook user manages no Page Herald could post to")
+        page = pages[0]
+        # A Page token derived from a long-lived user token does not expire.
+        creds = Credentials(access_token=str(page["access_token"]), extra={"page_id": page["id"]})
+        return TokenGrant(creds, str(page["id"]), str(page.get("name", page["id"])))
+
+    async def refresh(self, client: httpx.AsyncClient, credentials: Credentials) -> Credentials:
+        raise AuthFailed("Facebook Page tokens cannot be refreshed; reconnect the Page")
+
+    async def _post(
+        self, client: httpx.AsyncClient, path: str, data: dict[str, str], *, creates: bool
+    ) -> dict[str, Any]:
+        r = await call(lambda: client.post(self.base + path, data=data), creates=creates)
+        if r.status_code != 200:
+            raise classify(r, creates=creates)
+        out: dict[str, Any] = body_of(r)
+        return out
+
+    async def publish(
+        self, client: httpx.AsyncClient, account: AccountRef, post: PostPayload
+    ) -> PublishResult:
+        for url in post.media_urls:
+            await self.guard.check_url(url)
+        page = account.external_account_id
+        token = account.credentials.access_token
+        if len(post.media_urls) == 1:
+            body = await self._post(
+                client,
+                f"/{page}/photos",
+                {
+                    "url": post.media_urls[0],
+                    "caption": post.text,
+                    "published": "true",
+                    "access_token": token,
+                },
+                creates=True,
+            )
+            return PublishResult(str(body.get("post_id") or body["id"]))
+        data = {"message": post.text, "published": "true", "access_token": token}
+        for i, url in enumerate(post.media_urls):
+            photo = await self._post(
+                client,
+                f"/{page}/photos",
+                {"url": url, "published": "false", "access_token": token},
+                creates=False,
+            )
+            data[f"attached_media[{i}]"] = json.dumps({"media_fbid": photo["id"]})
+        body = await self._post(client, f"/{page}/feed", data, creates=True)
+        return PublishResult(str(body["id"]))
+
+    async def find_published(
+        self, client: httpx.AsyncClient, account: AccountRef, post: PostPayload
+    ) -> str | None:
+        r = await call(
+            lambda: client.get(
+                f"{self.base}/{account.external_account_id}/published_posts",
+                params={
+                    "fields": "id,message,created_time",
+                    "limit": "25",
+                    "access_token": account.credentials.access_token,
+                },
+            )
+        )
+        if r.status_code != 200:
+            raise classify(r)
+        for item in body_of(r).get("data") or []:
+            if (item.get("message") or "") == post.text:
+                return str(item["id"])
+        return None
+
+    async def fetch_metrics(
+        self, client: httpx.AsyncClient, account: AccountRef, external_ids: list[str]
+    ) -> list[Metrics]:
+        version = self.settings.meta_graph_version
+        ops: list[dict[str, str]] = []
+        for pid in external_ids:
+            ops.append({"method": "GET", "relative_url": f"{version}/{pid}?fields={METRIC_FIELDS}"})
+            ops.append(
+                {
+                    "method": "GET",
+                    "relative_url": f"{version}/{pid}/insights?metric=post_media_view",
+                }
+            )
+        answers = await batch(
+            client, self.settings.facebook_graph_base, account.credentials.access_token, ops
+        )
+        out = []
+        for i, pid in enumerate(external_ids):
+            (s1, counts), (s2, insights) = answers[2 * i], answers[2 * i + 1]
+            if s1 != 200:
+                continue
+            views = 0
+            if s2 == 200:
+                for d in insights.get("data", []):
+                    views = int((d.get("values") or [{}])[0].get("value", 0))
+            out.append(
+                Metrics(
+                    pid,
+                    likes=int(counts.get("reactions", {}).get("summary", {}).get("total_count", 0)),
+                    shares=int(counts.get("shares", {}).get("count", 0)),
+                    comments=int(
+                        counts.get("comments", {}).get("summary", {}).get("total_count", 0)
+                    ),
+                    impressions=views,
+                )
+            )
+        return out

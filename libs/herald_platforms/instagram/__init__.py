@@ -1,0 +1,1 @@
+"""Instagram (Instagram Login, graph.instagram.com) adapter."""

@@ -1,0 +1,278 @@
+"""The Instagram adapter: containers, status polling, media_publish, carousels, metrics."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from herald_common.settings import PlatformSettings
+from herald_db.enums import Platform
+from herald_platforms.base import (
+    AccountRef,
+    Credentials,
+    Metrics,
+    PostPayload,
+    PublishResult,
+    TokenGrant,
+)
+from herald_platforms.common import TokenSession, body_of, call, expires_in
+from herald_platforms.errors import AuthFailed, Rejected, Transient
+from herald_platforms.media import MediaGuard
+from herald_platforms.meta.graph import batch, classify
+from herald_platforms.oauth import grant_uri, token_response
+
+SCOPES = "instagram_business_basic,instagram_business_content_publish"
+# Long-lived tokens last 60 days and can be refreshed once a day: refresh a week ahead.
+REFRESH_AHEAD = timedelta(days=7)
+
+
+class InstagramAdapter:
+    platform = Platform.INSTAGRAM
+    poll_interval = 1.0
+    poll_attempts = 60
+
+    def __init__(self, settings: PlatformSettings, guard: MediaGuard | None = None) -> None:
+        self.settings = settings
+        self.guard = guard or MediaGuard.from_settings(settings)
+
+    @property
+    def base(self) -> str:
+        return f"{self.settings.instagram_graph_base}/{self.settings.meta_graph_version}"
+
+    def authorize_url(self, state: str, redirect_uri: str, code_challenge: str | None) -> str:
+        return grant_uri(
+            self.settings.instagram_web_base + "/oauth/authorize",
+            client_id=self.settings.instagram_client_id,
+            redirect_uri=redirect_uri,
+            scope=SCOPES,
+            state=state,
+            enable_fb_login="0",
+        )
+
+    async def exchange_code(
+        self, client: httpx.AsyncClient, code: str, redirect_uri: str, code_verifier: str | None
+    ) -> TokenGrant:
+        s = self.settings
+        r = await call(
+            lambda: client.post(
+                s.instagram_api_base + "/oauth/access_token",
+                data={
+                    "client_id": s.instagram_client_id,
+                    "client_secret": s.instagram_client_secret,
+                    "grant_type": "authorization_code",
+                    "redirect_uri": redirect_uri,
+                    "code": code,
+                },
+            )
+        )
+        short = token_response(r)
+        r = await call(
+            lambda: client.get(
+                s.instagram_graph_base + "/access_token",
+                params={
+                    "grant_type": "ig_exchange_token",
+                    "client_secret": s.instagram_client_secret,
+                    "access_token": short["access_token"],
+                },
+            )
+        )
+        data = token_response(r)
+        creds = Credentials(
+            access_token=str(data["access_token"]),
+            # The long-lived token refreshes itself: it is its own refresh credential.
+            refresh_token=str(data["access_token"]),
+            expires_at=expires_in(data.get("expires_in")),
+        )
+        r = await call(
+            lambda: client.get(
+                self.base + "/me",
+                params={"fields": "user_id,username", "access_token": creds.access_token},
+            )
+        )
+        if r.status_code != 200:
+            raise classify(r)
+        me = body_of(r)
+        uid = str(me.get("user_id") or me.get("id") or short.get("user_id"))
+        return TokenGrant(creds, uid, f"@{me.get('username', uid)}")
+
+    async def refresh(self, client: httpx.AsyncClient, credentials: Credentials) -> Credentials:
+        r = await call(
+            lambda: client.get(
+                self.settings.instagram_graph_base + "/refresh_access_token",
+                params={"grant_type": "ig_refresh_token", "access_token": credentials.access_token},
+            )
+        )
+        if r.status_code >= 500:
+            raise Transient(f"Instagram token refresh answered {r.status_code}")
+        if r.status_code != 200:
+            raise AuthFailed("Instagram refused to refresh the token; reconnect the account")
+        data = body_of(r)
+        return Credentials(
+            str(data["access_token"]),
+            str(data["access_token"]),
+            expires_in(data.get("expires_in")),
+            dict(credentials.extra),
+        )
+
+    def _session(self, client: httpx.AsyncClient, account: AccountRef) -> TokenSession:
+        return TokenSession(self, client, account.credentials, REFRESH_AHEAD)
+
+    async def _post(
+        self,
+        client: httpx.AsyncClient,
+        path: str,
+        token: str,
+        params: dict[str, str],
+        *,
+        creates: bool = False,
+    ) -> dict[str, Any]:
+        r = await call(
+            lambda: client.post(self.base + path, data={**params, "access_token": token}),
+            creates=creates,
+        )
+        if r.status_code != 200:
+            raise classify(r, creates=creates)
+        data: dict[str, Any] = body_of(r)
+        return data
+
+    async def _wait_ready(self, client: httpx.AsyncClient, container: str, token: str) -> None:
+        for _ in range(self.poll_attempts):
+            r = await call(
+                lambda: client.get(
+                    f"{self.base}/{container}",
+                    params={"fields": "status_code,status", "access_token": token},
+                )
+            )
+            if r.status_code != 200:
+                raise classify(r)
+            status = body_of(r).get("status_code")
+            if status in ("FINISHED", "PUBLISHED"):
+                return
+            if status in ("ERROR", "EXPIRED"):
+                raise Rejected(f"Instagram could not process the media ({status})")
+            await asyncio.sleep(self.poll_interval)
+        raise Transient("Instagram is still processing the media")
+
+    async def publish(
+        self, client: httpx.AsyncClient, account: AccountRef, post: PostPayload
+    ) -> PublishResult:
+        if not post.media_urls:
+            raise Rejected("Instagram needs at least one image")
+        for url in post.media_urls:
+            await self.guard.check_url(url)
+        session = self._session(client, account)
+        await session.fresh()
+        owner = account.external_account_id
+
+        async def go() -> str:
+            token = session.creds.access_token
+            if len(post.media_urls) == 1:
+                container = (
+                    await self._post(
+                        client,
+                        f"/{owner}/media",
+                        token,
+                        {"image_url": post.media_urls[0], "caption": post.text},
+                    )
+                )["id"]
+            else:
+                children = [
+                    (
+                        await self._post(
+                            client,
+                            f"/{owner}/media",
+                            token,
+                            {"image_url": u, "is_carousel_item": "true"},
+                        )
+                    )["id"]
+                    for u in post.media_urls
+                ]
+                for child in children:
+                    await self._wait_ready(client, child, token)
+                container = (
+                    await self._post(
+                        client,
+                        f"/{owner}/media",
+                        token,
+                        {
+                            "media_type": "CAROUSEL",
+                            "children": ",".join(children),
+                            "caption": post.text,
+                        },
+                    )
+                )["id"]
+            await self._wait_ready(client, container, token)
+            published = await self._post(
+                client, f"/{owner}/media_publish", token, {"creation_id": container}, creates=True
+            )
+            return str(published["id"])
+
+        return PublishResult(await session.run(go), new_credentials=session.new)
+
+    async def find_published(
+        self, client: httpx.AsyncClient, account: AccountRef, post: PostPayload
+    ) -> str | None:
+        session = self._session(client, account)
+        await session.fresh()
+
+        async def look() -> str | None:
+            r = await call(
+                lambda: client.get(
+                    f"{self.base}/{account.external_account_id}/media",
+                    params={
+                        "fields": "id,caption,timestamp",
+                        "limit": "25",
+                        "access_token": session.creds.access_token,
+                    },
+                )
+            )
+            if r.status_code != 200:
+                raise classify(r)
+            for item in body_of(r).get("data") or []:
+                if (item.get("caption") or "") == post.text:
+                    return str(item["id"])
+            return None
+
+        return await session.run(look)
+
+    async def fetch_metrics(
+        self, client: httpx.AsyncClient, account: AccountRef, external_ids: list[str]
+    ) -> list[Metrics]:
+        session = self._session(client, account)
+        await session.fresh()
+        version = self.settings.meta_graph_version
+        ops = [
+            {
+                "method": "GET",
+                "relative_url": f"{version}/{mid}/insights?metric=views,likes,comments,shares",
+            }
+            for mid in external_ids
+        ]
+
+        async def go() -> list[Metrics]:
+            answers = await batch(
+                client, self.settings.instagram_graph_base, session.creds.access_token, ops
+            )
+            out = []
+            for mid, (status, body) in zip(external_ids, answers, strict=True):
+                if status != 200:
+                    continue
+                values = {
+                    d["name"]: int((d.get("values") or [{}])[0].get("value", 0))
+                    for d in body.get("data", [])
+                }
+                out.append(
+                    Metrics(
+                        mid,
+                        likes=values.get("likes", 0),
+                        shares=values.get("shares", 0),
+                        comments=values.get("comments", 0),
+                        impressions=values.get("views", 0),
+                    )
+                )
+            return out
+
+        return await session.run(go)

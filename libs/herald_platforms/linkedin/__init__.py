@@ -1,0 +1,1 @@
+"""LinkedIn (Posts API) adapter."""

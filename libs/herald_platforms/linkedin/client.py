@@ -1,0 +1,256 @@
+"""The LinkedIn adapter: member posts through the Posts API, image upload, statistics."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from herald_common.settings import PlatformSettings
+from herald_db.enums import Platform
+from herald_platforms.base import (
+    AccountRef,
+    Credentials,
+    Metrics,
+    PostPayload,
+    PublishResult,
+    TokenGrant,
+)
+from herald_platforms.common import TokenSession, body_of, call, expires_in
+from herald_platforms.errors import AuthFailed, OutcomeUnknown
+from herald_platforms.linkedin.errors import classify
+from herald_platforms.media import MediaGuard
+from herald_platforms.oauth import grant_uri, token_request
+
+SCOPES = "openid profile w_member_social"
+
+
+class LinkedInAdapter:
+    platform = Platform.LINKEDIN
+
+    def __init__(self, settings: PlatformSettings, guard: MediaGuard | None = None) -> None:
+        self.settings = settings
+        self.guard = guard or MediaGuard.from_settings(settings)
+
+    def _url(self, path: str) -> str:
+        return self.settings.linkedin_api_base + path
+
+    def _headers(self, creds: Credentials) -> dict[str, str]:
+        return {
+            "authorization": f"Bearer {creds.access_token}",
+            "linkedin-version": self.settings.linkedin_version,
+            "x-restli-protocol-version": "2.0.0",
+        }
+
+    @staticmethod
+    def author(account: AccountRef) -> str:
+        return str(
+            account.credentials.extra.get("author_urn")
+            or f"urn:li:person:{account.external_account_id}"
+        )
+
+    def authorize_url(self, state: str, redirect_uri: str, code_challenge: str | None) -> str:
+        return grant_uri(
+            self.settings.linkedin_web_base + "/oauth/v2/authorization",
+            client_id=self.settings.linkedin_client_id,
+            redirect_uri=redirect_uri,
+            scope=SCOPES,
+            state=state,
+        )
+
+    async def exchange_code(
+        self, client: httpx.AsyncClient, code: str, redirect_uri: str, code_verifier: str | None
+    ) -> TokenGrant:
+        s = self.settings
+        data = await token_request(
+            client,
+            s.linkedin_web_base + "/oauth/v2/accessToken",
+            "authorization_code",
+            code=code,
+            redirect_uri=redirect_uri,
+            client_id=s.linkedin_client_id,
+            client_secret=s.linkedin_client_secret,
+        )
+        creds = _credentials(data)
+        r = await call(
+            lambda: client.get(
+                self._url("/v2/userinfo"), headers={"authorization": f"Bearer {creds.access_token}"}
+            )
+        )
+        if r.status_code != 200:
+            raise classify(r)
+        me = body_of(r)
+        creds.extra["author_urn"] = f"urn:li:person:{me['sub']}"
+        ends = (
+            expires_in(data.get("refresh_token_expires_in"))
+            if creds.refresh_token
+            else (creds.expires_at)
+        )
+        return TokenGrant(creds, str(me["sub"]), str(me.get("name", me["sub"])), ends)
+
+    async def refresh(self, client: httpx.AsyncClient, credentials: Credentials) -> Credentials:
+        if not credentials.refresh_token:
+            raise AuthFailed("LinkedIn access expired and cannot be refreshed; reconnect")
+        s = self.settings
+        data = await token_request(
+            client,
+            s.linkedin_web_base + "/oauth/v2/accessToken",
+            "refresh_token",
+            refresh_token=credentials.refresh_token,
+            client_id=s.linkedin_client_id,
+            client_secret=s.linkedin_client_secret,
+        )
+        return _credentials(data, keep=credentials)
+
+    async def _upload(
+        self, client: httpx.AsyncClient, creds: Credentials, owner: str, url: str
+    ) -> str:
+        data, ctype = await self.guard.fetch(client, url)
+        r = await call(
+            lambda: client.post(
+                self._url("/rest/images"),
+                params={"action": "initializeUpload"},
+                json={"initializeUploadRequest": {"owner": owner}},
+                headers=self._headers(creds),
+            )
+        )
+        if r.status_code >= 300:
+            raise classify(r)
+        value = body_of(r)["value"]
+        r = await call(
+            lambda: client.put(
+                value["uploadUrl"],
+                content=data,
+                headers={"authorization": f"Bearer {creds.access_token}", "content-type": ctype},
+            )
+        )
+        if r.status_code >= 300:
+            raise classify(r)
+        return str(value["image"])
+
+    async def publish(
+        self, client: httpx.AsyncClient, account: AccountRef, post: PostPayload
+    ) -> PublishResult:
+        session = TokenSession(self, client, account.credentials)
+        await session.fresh()
+        author = self.author(account)
+
+        async def go() -> str:
+            images = [await self._upload(client, session.creds, author, u) for u in post.media_urls]
+            body: dict[str, Any] = {
+                "author": author,
+                "commentary": post.text,
+                "visibility": "PUBLIC",
+                "distribution": {
+                    "feedDistribution": "MAIN_FEED",
+                    "targetEntities": [],
+                    "thirdPartyDistributionChannels": [],
+                },
+                "lifecycleState": "PUBLISHED",
+                "isReshareDisabledByAuthor": False,
+            }
+            if len(images) == 1:
+                body["content"] = {"media": {"id": images[0]}}
+            elif images:
+                body["content"] = {"multiImage": {"images": [{"id": i} for i in images]}}
+            r = await call(
+                lambda: client.post(
+                    self._url("/rest/posts"), json=body, headers=self._headers(session.creds)
+                ),
+                creates=True,
+            )
+            if r.status_code != 201:
+                raise classify(r, creates=True)
+            urn = r.headers.get("x-restli-id")
+            if not urn:
+                raise OutcomeUnknown("LinkedIn accepted the post but returned no id")
+            return urn
+
+        return PublishResult(await session.run(go), new_credentials=session.new)
+
+    async def find_published(
+        self, client: httpx.AsyncClient, account: AccountRef, post: PostPayload
+    ) -> str | None:
+        session = TokenSession(self, client, account.credentials)
+        await session.fresh()
+
+        async def look() -> str | None:
+            r = await call(
+                lambda: client.get(
+                    self._url("/rest/posts"),
+                    params={"q": "author", "author": self.author(account), "count": "20"},
+                    headers=self._headers(session.creds),
+                )
+            )
+            if r.status_code != 200:
+                raise classify(r)
+            for item in body_of(r).get("elements") or []:
+                if item.get("commentary") == post.text:
+                    return str(item["id"])
+            return None
+
+        return await session.run(look)
+
+    async def fetch_metrics(
+        self, client: httpx.AsyncClient, account: AccountRef, external_ids: list[str]
+    ) -> list[Metrics]:
+        session = TokenSession(self, client, account.credentials)
+        await session.fresh()
+        sem = asyncio.Semaphore(10)
+
+        async def one(urn: str) -> Metrics:
+            async with sem:
+                h = self._headers(session.creds)
+                r = await call(
+                    lambda: client.get(
+                        self._url(f"/rest/socialActions/{quote(urn, safe='')}"), headers=h
+                    )
+                )
+                if r.status_code != 200:
+                    raise classify(r)
+                social = body_of(r)
+                counts = {}
+                for kind in ("IMPRESSION", "RESHARE"):
+                    entity = f"(share:{quote(urn, safe='')})"
+                    r = await call(
+                        partial(
+                            client.get,
+                            self._url("/rest/memberCreatorPostAnalytics"),
+                            params={
+                                "q": "entity",
+                                "entity": entity,
+                                "queryType": kind,
+                                "aggregation": "TOTAL",
+                            },
+                            headers=h,
+                        )
+                    )
+                    if r.status_code != 200:
+                        raise classify(r)
+                    counts[kind] = sum(
+                        int(e.get("count", 0)) for e in body_of(r).get("elements", [])
+                    )
+                return Metrics(
+                    urn,
+                    likes=int(social.get("likesSummary", {}).get("totalLikes", 0)),
+                    shares=counts["RESHARE"],
+                    comments=int(
+                        social.get("commentsSummary", {}).get("aggregatedTotalComments", 0)
+                    ),
+                    impressions=counts["IMPRESSION"],
+                )
+
+        return await session.run(lambda: asyncio.gather(*(one(u) for u in external_ids)))
+
+
+def _credentials(data: dict[str, Any], keep: Credentials | None = None) -> Credentials:
+    return Credentials(
+        access_token=str(data["access_token"]),
+        refresh_token=data.get("refresh_token") or (keep.refresh_token if keep else None),
+        expires_at=expires_in(data.get("expires_in"), datetime.now(UTC)),
+        extra=dict(keep.extra) if keep else {},
+    )

@@ -1,0 +1,1 @@
+"""What Facebook Pages and Instagram share: Graph errors, batches, versioned URLs."""

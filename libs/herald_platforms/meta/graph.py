@@ -1,0 +1,101 @@
+"""Graph API errors sorted into our classes (platforms.md §2.5, §4.5) and batch requests."""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from typing import Any
+
+import httpx
+
+from herald_platforms.common import body_of, call, safe
+from herald_platforms.errors import (
+    AuthFailed,
+    Duplicate,
+    OutcomeUnknown,
+    PlatformError,
+    RateLimited,
+    Rejected,
+    Transient,
+)
+
+THROTTLE_CODES = {4, 17, 32, 341, 613, 80001, 80002}
+TRANSIENT_CODES = {1, 2, -1, -2}
+TRANSIENT_SUBCODES = {
+    2207027,
+    2207008,
+    2207003,
+    2207052,
+    2207053,
+    2207032,
+    2207001,
+    1363047,
+    1609010,
+    1390008,
+}
+AUTH_CODES = {190, 102}
+BATCH_MAX = 50
+
+
+def _regain_seconds(response: httpx.Response) -> float | None:
+    raw = response.headers.get("x-business-use-case-usage") or response.headers.get("x-app-usage")
+    if not raw:
+        return None
+    try:
+        usage = json.loads(raw)
+    except ValueError:
+        return None
+    minutes = [
+        float(entry.get("estimated_time_to_regain_access", 0))
+        for entries in (usage.values() if isinstance(usage, dict) else [])
+        if isinstance(entries, list)
+        for entry in entries
+    ]
+    return max(minutes) * 60 if minutes else None
+
+
+def classify_body(
+    status: int, body: Any, response: httpx.Response | None = None, *, creates: bool = False
+) -> PlatformError:
+    err = body.get("error", {}) if isinstance(body, dict) else {}
+    code = err.get("code")
+    sub = err.get("error_subcode")
+    message = safe(f"{err.get('message') or 'Graph API error'} (code {code})")
+    if code in AUTH_CODES:
+        return AuthFailed(message, status_code=status, code=str(code))
+    if code == 9 and sub == 2207042:
+        return RateLimited(message, retry_after=3600.0, status_code=status, code=str(code))
+    if code in THROTTLE_CODES:
+        wait = (_regain_seconds(response) if response is not None else None) or 60.0
+        return RateLimited(message, retry_after=max(wait, 60.0), status_code=status, code=str(code))
+    if code == 506 or sub == 1366051:
+        return Duplicate(message, status_code=status, code=str(code))
+    if code in TRANSIENT_CODES or sub in TRANSIENT_SUBCODES or status >= 500:
+        if creates and status >= 500:
+            return OutcomeUnknown(message, status_code=status, code=str(code))
+        return Transient(message, status_code=status, code=str(code))
+    return Rejected(message, status_code=status, code=str(code))
+
+
+def classify(response: httpx.Response, *, creates: bool = False) -> PlatformError:
+    return classify_body(response.status_code, body_of(response), response, creates=creates)
+
+
+async def batch(
+    client: httpx.AsyncClient, base: str, token: str, requests: list[dict[str, str]]
+) -> list[tuple[int, Any]]:
+    """Run GETs through Graph batch requests of at most 50; (status, body) in order."""
+    out: list[tuple[int, Any]] = []
+    for start in range(0, len(requests), BATCH_MAX):
+        ops = requests[start : start + BATCH_MAX]
+        form = {"access_token": token, "batch": json.dumps(ops), "include_headers": "false"}
+        r = await call(partial(client.post, base + "/", data=form))
+        if r.status_code != 200:
+            raise classify(r)
+        for item in body_of(r):
+            try:
+                parsed = json.loads(item.get("body") or "{}")
+            except ValueError:
+                parsed = {}
+            out.append((int(item.get("code", 500)), parsed))
+    return out

@@ -1,0 +1,257 @@
+"""The X adapter: OAuth 2.0 with PKCE, posts with media, reconciliation, metrics."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+from typing import Any
+
+import httpx
+
+from herald_common.settings import PlatformSettings
+from herald_db.enums import Platform
+from herald_platforms.base import (
+    AccountRef,
+    Credentials,
+    Metrics,
+    PostPayload,
+    PublishResult,
+    TokenGrant,
+)
+from herald_platforms.common import TokenSession, body_of, call, expires_in
+from herald_platforms.errors import AuthFailed, OutcomeUnknown
+from herald_platforms.media import MediaGuard
+from herald_platforms.oauth import basic, grant_uri, token_request
+from herald_platforms.x.errors import classify
+
+SCOPES = "tweet.read tweet.write users.read offline.access media.write"
+LOOKUP_BATCH = 100
+CHUNK = 1024 * 1024
+
+
+class XAdapter:
+    platform = Platform.TWITTER
+
+    def __init__(self, settings: PlatformSettings, guard: MediaGuard | None = None) -> None:
+        self.settings = settings
+        self.guard = guard or MediaGuard.from_settings(settings)
+
+    def _url(self, path: str) -> str:
+        return self.settings.x_api_base + path
+
+    @staticmethod
+    def _auth(creds: Credentials) -> dict[str, str]:
+        return {"authorization": f"Bearer {creds.access_token}"}
+
+    # -- OAuth ---------------------------------------------------------------------------
+
+    def authorize_url(self, state: str, redirect_uri: str, code_challenge: str | None) -> str:
+        return grant_uri(
+            self.settings.x_web_base + "/i/oauth2/authorize",
+            client_id=self.settings.x_client_id,
+            redirect_uri=redirect_uri,
+            scope=SCOPES,
+            state=state,
+            code_challenge=code_challenge,
+        )
+
+    def _basic(self) -> str:
+        return basic(self.settings.x_client_id, self.settings.x_client_secret)
+
+    async def exchange_code(
+        self, client: httpx.AsyncClient, code: str, redirect_uri: str, code_verifier: str | None
+    ) -> TokenGrant:
+        data = await token_request(
+            client,
+            self._url("/2/oauth2/token"),
+            "authorization_code",
+            auth_header=self._basic(),
+            code=code,
+            redirect_uri=redirect_uri,
+            code_verifier=code_verifier,
+            client_id=self.settings.x_client_id,
+        )
+        creds = _credentials(data)
+        r = await call(lambda: client.get(self._url("/2/users/me"), headers=self._auth(creds)))
+        if r.status_code != 200:
+            raise classify(r)
+        me = body_of(r)["data"]
+        return TokenGrant(creds, str(me["id"]), f"@{me.get('username', me['id'])}")
+
+    async def refresh(self, client: httpx.AsyncClient, credentials: Credentials) -> Credentials:
+        if not credentials.refresh_token:
+            raise AuthFailed("X access expired and there is no refresh token; reconnect")
+        data = await token_request(
+            client,
+            self._url("/2/oauth2/token"),
+            "refresh_token",
+            auth_header=self._basic(),
+            refresh_token=credentials.refresh_token,
+            client_id=self.settings.x_client_id,
+        )
+        return _credentials(data, keep=credentials)
+
+    # -- publishing ----------------------------------------------------------------------
+
+    async def publish(
+        self, client: httpx.AsyncClient, account: AccountRef, post: PostPayload
+    ) -> PublishResult:
+        session = TokenSession(self, client, account.credentials)
+        await session.fresh()
+        media_ids = [
+            await session.run(partial(self._upload, client, session, url))
+            for url in post.media_urls
+        ]
+        body: dict[str, Any] = {"text": post.text}
+        if media_ids:
+            body["media"] = {"media_ids": media_ids}
+
+        async def create() -> str:
+            r = await call(
+                lambda: client.post(
+                    self._url("/2/tweets"), json=body, headers=self._auth(session.creds)
+                ),
+                creates=True,
+            )
+            if r.status_code != 201:
+                raise classify(r, creates=True)
+            post_id = (body_of(r).get("data") or {}).get("id")
+            if not post_id:
+                raise OutcomeUnknown("X accepted the post but returned no id")
+            return str(post_id)
+
+        return PublishResult(await session.run(create), new_credentials=session.new)
+
+    async def _upload(self, client: httpx.AsyncClient, session: TokenSession, url: str) -> str:
+        creds = session.creds
+        data, ctype = await self.guard.fetch(client, url)
+        if not ctype.startswith("video/") and len(data) <= 5 * 1024 * 1024:
+            files = {"media": ("media", data, ctype)}
+            r = await call(
+                lambda: client.post(
+                    self._url("/2/media/upload"),
+                    files=files,
+                    data={"media_category": "tweet_gif" if ctype == "image/gif" else "tweet_image"},
+                    headers=self._auth(creds),
+                )
+            )
+            if r.status_code >= 300:
+                raise classify(r)
+            return str(body_of(r)["data"]["id"])
+        category = "tweet_video" if ctype.startswith("video/") else "tweet_image"
+        r = await call(
+            lambda: client.post(
+                self._url("/2/media/upload/initialize"),
+                json={"media_type": ctype, "total_bytes": len(data), "media_category": category},
+                headers=self._auth(creds),
+            )
+        )
+        if r.status_code >= 300:
+            raise classify(r)
+        media_id = str(body_of(r)["data"]["id"])
+        for index, start in enumerate(range(0, len(data), CHUNK)):
+            part = data[start : start + CHUNK]
+            r = await call(
+                partial(
+                    client.post,
+                    self._url(f"/2/media/upload/{media_id}/append"),
+                    files={"media": ("chunk", part, "application/octet-stream")},
+                    data={"segment_index": str(index)},
+                    headers=self._auth(creds),
+                )
+            )
+            if r.status_code >= 300:
+                raise classify(r)
+        r = await call(
+            lambda: client.post(
+                self._url(f"/2/media/upload/{media_id}/finalize"), headers=self._auth(creds)
+            )
+        )
+        if r.status_code >= 300:
+            raise classify(r)
+        info = body_of(r)["data"].get("processing_info")
+        while info and info.get("state") in ("pending", "in_progress"):
+            await asyncio.sleep(min(float(info.get("check_after_secs", 1)), 5.0))
+            r = await call(
+                lambda: client.get(
+                    self._url("/2/media/upload"),
+                    params={"command": "STATUS", "media_id": media_id},
+                    headers=self._auth(creds),
+                )
+            )
+            if r.status_code >= 300:
+                raise classify(r)
+            info = body_of(r)["data"].get("processing_info")
+        if info and info.get("state") == "failed":
+            from herald_platforms.errors import Rejected
+
+            raise Rejected("X could not process the media")
+        return media_id
+
+    async def find_published(
+        self, client: httpx.AsyncClient, account: AccountRef, post: PostPayload
+    ) -> str | None:
+        session = TokenSession(self, client, account.credentials)
+        await session.fresh()
+
+        async def look() -> str | None:
+            r = await call(
+                lambda: client.get(
+                    self._url(f"/2/users/{account.external_account_id}/tweets"),
+                    params={"max_results": 20},
+                    headers=self._auth(session.creds),
+                )
+            )
+            if r.status_code != 200:
+                raise classify(r)
+            for item in body_of(r).get("data") or []:
+                if item.get("text") == post.text:
+                    return str(item["id"])
+            return None
+
+        return await session.run(look)
+
+    async def fetch_metrics(
+        self, client: httpx.AsyncClient, account: AccountRef, external_ids: list[str]
+    ) -> list[Metrics]:
+        session = TokenSession(self, client, account.credentials)
+        await session.fresh()
+        out: list[Metrics] = []
+        for start in range(0, len(external_ids), LOOKUP_BATCH):
+            ids = external_ids[start : start + LOOKUP_BATCH]
+
+            async def lookup(ids: list[str] = ids) -> list[Metrics]:
+                r = await call(
+                    lambda: client.get(
+                        self._url("/2/tweets"),
+                        params={"ids": ",".join(ids), "tweet.fields": "public_metrics"},
+                        headers=self._auth(session.creds),
+                    )
+                )
+                if r.status_code != 200:
+                    raise classify(r)
+                found = []
+                for item in body_of(r).get("data") or []:
+                    m = item.get("public_metrics") or {}
+                    found.append(
+                        Metrics(
+                            str(item["id"]),
+                            likes=int(m.get("like_count", 0)),
+                            shares=int(m.get("retweet_count", 0)) + int(m.get("quote_count", 0)),
+                            comments=int(m.get("reply_count", 0)),
+                            impressions=int(m.get("impression_count", 0)),
+                        )
+                    )
+                return found
+
+            out.extend(await session.run(lookup))
+        return out
+
+
+def _credentials(data: dict[str, Any], keep: Credentials | None = None) -> Credentials:
+    return Credentials(
+        access_token=str(data["access_token"]),
+        refresh_token=data.get("refresh_token") or (keep.refresh_token if keep else None),
+        expires_at=expires_in(data.get("expires_in")),
+        extra=dict(keep.extra) if keep else {},
+    )
