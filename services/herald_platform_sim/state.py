@@ -92,6 +92,8 @@ class SimState:
         self.codes: dict[str, dict[str, Any]] = {}
         self.published: list[Published] = []
         self.by_external: dict[str, Published] = {}
+        self.by_text: dict[tuple[str, str, str], Published] = {}
+        self.by_account: dict[tuple[str, str], list[Published]] = defaultdict(list)
         self.containers: dict[str, Container] = {}
         self.media: dict[str, dict[str, Any]] = {}
         self.unpublished_photos: dict[str, str] = {}
@@ -179,6 +181,9 @@ class SimState:
         )
         self.published.append(pub)
         self.by_external[pub.external_id] = pub
+        if text:
+            self.by_text[(platform, account, text)] = pub
+        self.by_account[(platform, account)].append(pub)
         return pub
 
     def duplicate_of(
@@ -186,17 +191,14 @@ class SimState:
     ) -> Published | None:
         if not text:
             return None
-        since = self.now() - window
-        for pub in reversed(self.published):
-            if pub.received_at < since:
-                break
-            if pub.platform == platform and pub.account == account and pub.text == text:
-                return pub
+        pub = self.by_text.get((platform, account, text))
+        if pub is not None and pub.received_at >= self.now() - window:
+            return pub
         return None
 
     def recent(self, platform: str, account: str, limit: int = 100) -> list[Published]:
-        out = [p for p in self.published if p.platform == platform and p.account == account]
-        return list(reversed(out))[:limit]
+        mine = self.by_account.get((platform, account), [])
+        return list(reversed(mine[-limit:]))
 
     # -- limits ----------------------------------------------------------------------
 

@@ -94,6 +94,7 @@ async def prepare(deps: Deps, post_ids: Sequence[uuid.UUID]) -> list[Work]:
     now = deps.clock()
     lease = timedelta(seconds=deps.settings.lease_seconds)
     works: list[Work] = []
+    pending: list[PublishAttempt] = []
     async with session_scope(deps.sessionmaker) as session:
         rows = await publishing.lock_results_needing_work(session, post_ids, now=now)
         if not rows:
@@ -142,12 +143,12 @@ async def prepare(deps: Deps, post_ids: Sequence[uuid.UUID]) -> list[Work]:
                 worker=deps.worker_name,
             )
             session.add(attempt)
-            await session.flush()
+            pending.append(attempt)
             creds = Credentials.from_dict(deps.box.decrypt_json(account.credentials))
             works.append(
                 Work(
                     result_id=result.id,
-                    attempt_id=attempt.id,
+                    attempt_id=0,  # known after the flush below
                     attempt_no=result.attempts,
                     post_id=post.id,
                     user_id=post.user_id,
@@ -164,6 +165,10 @@ async def prepare(deps: Deps, post_ids: Sequence[uuid.UUID]) -> list[Work]:
                     reconcile_first=reconcile_first,
                 )
             )
+        # One round trip for every attempt row, then their ids.
+        await session.flush()
+        for work, attempt in zip(works, pending, strict=True):
+            work.attempt_id = attempt.id
     return works
 
 

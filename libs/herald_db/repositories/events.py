@@ -1,7 +1,8 @@
 """Telling the user: in-app notifications and webhook deliveries, in the caller's transaction.
 
 Deliveries are outbox rows: the scheduler relays those that are due to the publisher,
-which signs and sends them. A ``dedupe_key`` makes emitting the same fact twice a no-op.
+which signs and sends them (a trigger wakes the scheduler when one is written).
+A ``dedupe_key`` makes emitting the same fact twice a no-op.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from herald_db.models import Notification, WebhookDelivery, WebhookEndpoint
-from herald_db.repositories.posts import notify_due
 
 EVENT_TYPES = (
     "post.published",
@@ -94,4 +94,3 @@ async def emit(
             )
             .on_conflict_do_nothing(index_elements=["message_id"])
         )
-    await notify_due(session, now)

@@ -182,8 +182,6 @@ async def create(session: AsyncSession, user: User, data: PostCreate, now: datet
     session.add(post)
     await session.flush()
     await session.refresh(post)
-    if status is PostStatus.SCHEDULED and scheduled is not None:
-        await posts_repo.notify_due(session, scheduled)
     return post
 
 
@@ -239,8 +237,6 @@ async def update(
     await _validate_for_status(session, post, user)
     await session.flush()
     await session.refresh(post)
-    if post.status is PostStatus.SCHEDULED and post.scheduled_at is not None:
-        await posts_repo.notify_due(session, post.scheduled_at)
     return post
 
 
@@ -262,8 +258,6 @@ async def schedule(
     await _validate_for_status(session, post, user)
     await session.flush()
     await session.refresh(post)
-    assert post.scheduled_at is not None
-    await posts_repo.notify_due(session, post.scheduled_at)
     return post
 
 
