@@ -17,9 +17,12 @@ from herald_post_api import problems
 from herald_post_api.accounts.router import router as accounts_router
 from herald_post_api.auth.router import router as auth_router
 from herald_post_api.middleware import BodySizeLimit
+from herald_post_api.notifications.router import router as notifications_router
+from herald_post_api.posts.attempts import router as attempts_router
 from herald_post_api.posts.router import router as posts_router
 from herald_post_api.settings import PostApiSettings
 from herald_post_api.users.router import router as users_router
+from herald_post_api.webhooks.router import router as webhooks_router
 
 DESCRIPTION = """
 Herald schedules social posts and publishes them to X, Instagram, LinkedIn and Facebook
@@ -78,5 +81,8 @@ def create_app(settings: PostApiSettings | None = None, *, clock: Clock = utcnow
     app.include_router(auth_router)
     app.include_router(users_router)
     app.include_router(posts_router)
+    app.include_router(attempts_router)
     app.include_router(accounts_router)
+    app.include_router(notifications_router)
+    app.include_router(webhooks_router)
     return app

@@ -7,10 +7,13 @@ from herald_common.settings import (
     PlatformSettings,
     RedisSettings,
     SecretsSettings,
+    WebhookDeliverySettings,
 )
 
 
-class PostApiSettings(DatabaseSettings, RedisSettings, SecretsSettings, PlatformSettings):
+class PostApiSettings(
+    DatabaseSettings, RedisSettings, SecretsSettings, PlatformSettings, WebhookDeliverySettings
+):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     max_body_bytes: int = 1024 * 1024

@@ -33,3 +33,8 @@ async def test_scheduled_post_is_published_on_all_four_platforms(pipeline):
     detail = await pipeline.api.get(f"/v1/posts/{pid}", headers=caller.headers)
     assert detail.json()["status"] == "PUBLISHED"
     assert {r["platform"] for r in detail.json()["results"]} == set(rows)
+    listed = await pipeline.api.get(f"/v1/posts/{pid}/attempts", headers=caller.headers)
+    assert listed.status_code == 200
+    assert sorted(a["platform"] for a in listed.json()) == sorted(rows)
+    assert {a["outcome"] for a in listed.json()} == {"SUCCEEDED"}
+    assert all(a["lateness_ms"] is not None for a in listed.json())

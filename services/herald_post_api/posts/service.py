@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -22,6 +21,7 @@ from herald_db.models import Post, PostPlatformResult, User
 from herald_db.repositories import accounts as accounts_repo
 from herald_db.repositories import posts as posts_repo
 from herald_platforms import rules
+from herald_post_api import pagination
 from herald_post_api.posts.schemas import (
     PlatformResultRead,
     PostCreate,
@@ -319,14 +319,8 @@ async def retry(session: AsyncSession, user: User, post_id: uuid.UUID, now: date
 
 
 def encode_cursor(post: Post) -> str:
-    raw = f"{post.created_at.isoformat()}|{post.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return pagination.encode(post.created_at, post.id)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created, pid = raw.split("|", 1)
-        return datetime.fromisoformat(created), uuid.UUID(pid)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Unprocessable("The cursor is not valid.", field="cursor") from exc
+    return pagination.decode(cursor)

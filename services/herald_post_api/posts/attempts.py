@@ -1,0 +1,50 @@
+"""GET /v1/posts/{id}/attempts: every platform attempt of a post, oldest first."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from herald_db.enums import AttemptOutcome, Platform
+from herald_db.models import PublishAttempt
+from herald_post_api.deps import CurrentUser, SessionDep
+from herald_post_api.openapi import problems
+from herald_post_api.posts import service
+
+router = APIRouter(prefix="/v1/posts", tags=["posts"])
+
+
+class AttemptRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    platform: Platform
+    attempt_no: int
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: AttemptOutcome
+    error_message: str | None
+    duration_ms: int | None
+    lateness_ms: int | None
+    external_post_id: str | None
+
+
+@router.get(
+    "/{post_id}/attempts",
+    response_model=list[AttemptRead],
+    responses=problems(401, 404),
+    summary="Every attempt to publish a post: when, where, outcome, how long",
+)
+async def list_attempts(
+    post_id: uuid.UUID, user: CurrentUser, session: SessionDep
+) -> list[AttemptRead]:
+    post = await service.get(session, user, post_id)
+    rows = await session.execute(
+        select(PublishAttempt)
+        .where(PublishAttempt.post_id == post.id)
+        .order_by(PublishAttempt.started_at, PublishAttempt.id)
+    )
+    return [AttemptRead.model_validate(a) for a in rows.scalars()]

@@ -1,0 +1,155 @@
+"""The /v1/webhooks endpoints and the delivery log."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+from sqlalchemy import and_, delete, or_, select
+
+from herald_db.models import WebhookDelivery, WebhookEndpoint
+from herald_post_api import pagination
+from herald_post_api.deps import BoxDep, CurrentUser, SessionDep, SettingsDep
+from herald_post_api.openapi import problems
+from herald_post_api.webhooks import service
+from herald_post_api.webhooks.schemas import (
+    DeliveryPage,
+    DeliveryRead,
+    WebhookCreate,
+    WebhookRead,
+    WebhookUpdate,
+    WebhookWithSecret,
+)
+
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+SIGNING = (
+    "Deliveries follow the Standard Webhooks spec: headers `webhook-id`, `webhook-timestamp` "
+    "and `webhook-signature` (HMAC-SHA256 with the secret), body "
+    '`{"type": ..., "timestamp": ..., "data": {...}}`. Failed deliveries are retried with '
+    "backoff."
+)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=WebhookWithSecret,
+    responses=problems(401, 422),
+    summary="Register a webhook endpoint",
+    description=SIGNING,
+)
+async def create_webhook(
+    data: WebhookCreate, user: CurrentUser, session: SessionDep, settings: SettingsDep, box: BoxDep
+) -> WebhookWithSecret:
+    service.check_url(str(data.url), settings.webhook_allowed_hosts)
+    return await service.create(
+        session, user, str(data.url), list(data.event_types), data.description, box
+    )
+
+
+@router.get(
+    "",
+    response_model=list[WebhookRead],
+    responses=problems(401),
+    summary="The caller's webhook endpoints",
+)
+async def list_webhooks(user: CurrentUser, session: SessionDep) -> list[WebhookRead]:
+    rows = await session.execute(
+        select(WebhookEndpoint)
+        .where(WebhookEndpoint.user_id == user.id)
+        .order_by(WebhookEndpoint.created_at)
+    )
+    return [service.to_read(e) for e in rows.scalars()]
+
+
+@router.get("/{webhook_id}", response_model=WebhookRead, responses=problems(401, 404))
+async def get_webhook(webhook_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> WebhookRead:
+    return service.to_read(await service.get(session, user, webhook_id))
+
+
+@router.patch("/{webhook_id}", response_model=WebhookRead, responses=problems(401, 404, 422))
+async def update_webhook(
+    webhook_id: uuid.UUID,
+    data: WebhookUpdate,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> WebhookRead:
+    endpoint = await service.get(session, user, webhook_id)
+    if data.url is not None:
+        service.check_url(str(data.url), settings.webhook_allowed_hosts)
+        endpoint.url = str(data.url)
+    if data.event_types is not None:
+        endpoint.event_types = list(data.event_types)
+    if data.description is not None:
+        endpoint.description = data.description
+    if data.is_active is not None:
+        endpoint.is_active = data.is_active
+    await session.flush()
+    await session.refresh(endpoint)
+    return service.to_read(endpoint)
+
+
+@router.delete(
+    "/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(401, 404)
+)
+async def delete_webhook(webhook_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Response:
+    endpoint = await service.get(session, user, webhook_id)
+    await session.execute(delete(WebhookEndpoint).where(WebhookEndpoint.id == endpoint.id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{webhook_id}/rotate-secret",
+    response_model=WebhookWithSecret,
+    responses=problems(401, 404),
+    summary="A new signing secret, shown once",
+)
+async def rotate_secret(
+    webhook_id: uuid.UUID, user: CurrentUser, session: SessionDep, box: BoxDep
+) -> WebhookWithSecret:
+    return await service.rotate(session, user, webhook_id, box)
+
+
+@router.get(
+    "/{webhook_id}/deliveries",
+    response_model=DeliveryPage,
+    responses=problems(401, 404, 422),
+    summary="The delivery log, newest first",
+)
+async def deliveries(
+    webhook_id: uuid.UUID,
+    user: CurrentUser,
+    session: SessionDep,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> DeliveryPage:
+    endpoint = await service.get(session, user, webhook_id)
+    stmt = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
+    if cursor:
+        created, did = pagination.decode(cursor)
+        stmt = stmt.where(
+            or_(
+                WebhookDelivery.created_at < created,
+                and_(WebhookDelivery.created_at == created, WebhookDelivery.id < did),
+            )
+        )
+    rows = (
+        (
+            await session.execute(
+                stmt.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()).limit(
+                    limit + 1
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    page = list(rows[:limit])
+    return DeliveryPage(
+        items=[DeliveryRead.model_validate(d) for d in page],
+        next_cursor=pagination.encode(page[-1].created_at, page[-1].id)
+        if len(rows) > limit
+        else None,
+    )

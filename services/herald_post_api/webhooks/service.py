@@ -1,0 +1,106 @@
+"""Webhook endpoints: registration with a signing secret shown once, and their deliveries."""
+
+from __future__ import annotations
+
+import ipaddress
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from herald_common.crypto import SecretBox
+from herald_common.errors import NotFound, Unprocessable
+from herald_common.webhooks import new_secret
+from herald_db.models import User, WebhookEndpoint
+from herald_post_api.webhooks.schemas import WebhookRead, WebhookWithSecret
+
+
+class WebhookNotFound(NotFound):
+    slug = "webhook-not-found"
+    title = "Webhook not found"
+
+
+class UnsafeWebhookUrl(Unprocessable):
+    slug = "unsafe-webhook-url"
+    title = "Webhook URL not allowed"
+
+
+def check_url(url: str, allowed_hosts: str) -> None:
+    """https to public hosts; plain http or private addresses only for allowed hosts."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    allowed = {h.strip().lower() for h in allowed_hosts.split(",") if h.strip()}
+    if host in allowed or parts.netloc.lower() in allowed:
+        return
+    if parts.scheme != "https":
+        raise UnsafeWebhookUrl("Webhook URLs must use https.", field="url")
+    try:
+        ip = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        if host in ("localhost",) or host.endswith((".local", ".internal", ".localhost")):
+            raise UnsafeWebhookUrl(
+                "Webhook URLs must point at a public host.", field="url"
+            ) from None
+        return
+    if not ip.is_global:
+        raise UnsafeWebhookUrl("Webhook URLs must point at a public address.", field="url")
+
+
+def to_read(e: WebhookEndpoint) -> WebhookRead:
+    return WebhookRead(
+        id=e.id,
+        url=e.url,
+        event_types=list(e.event_types),
+        description=e.description,
+        is_active=e.is_active,
+        created_at=e.created_at,
+        updated_at=e.updated_at,
+    )
+
+
+async def get(session: AsyncSession, user: User, webhook_id: uuid.UUID) -> WebhookEndpoint:
+    row = (
+        await session.execute(
+            select(WebhookEndpoint).where(
+                WebhookEndpoint.id == webhook_id, WebhookEndpoint.user_id == user.id
+            )
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        raise WebhookNotFound(f"No webhook {webhook_id}.")
+    return row
+
+
+async def create(
+    session: AsyncSession,
+    user: User,
+    url: str,
+    event_types: list[str],
+    description: str,
+    box: SecretBox,
+) -> WebhookWithSecret:
+    secret = new_secret()
+    endpoint = WebhookEndpoint(
+        user_id=user.id,
+        url=url,
+        event_types=event_types,
+        description=description,
+        secret=box.encrypt_str(secret),
+    )
+    session.add(endpoint)
+    await session.flush()
+    await session.refresh(endpoint)
+    return WebhookWithSecret(**to_read(endpoint).model_dump(), secret=secret)
+
+
+async def rotate(
+    session: AsyncSession, user: User, webhook_id: uuid.UUID, box: SecretBox
+) -> WebhookWithSecret:
+    endpoint = await get(session, user, webhook_id)
+    secret = new_secret()
+    endpoint.secret = box.encrypt_str(secret)
+    await session.flush()
+    await session.refresh(endpoint)
+    return WebhookWithSecret(**to_read(endpoint).model_dump(), secret=secret)
