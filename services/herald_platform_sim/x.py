@@ -10,12 +10,9 @@ import base64
 import hashlib
 import json
 import secrets
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 from urllib.parse import urlencode
 
-import jsonschema
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -24,23 +21,10 @@ from twitter_text import parse_tweet
 from herald_platform_sim import faults
 from herald_platform_sim.common import bearer, json_response, params, state_of
 from herald_platform_sim.state import SimState, Token
+from herald_platforms.x.openapi import validator
 
 P = "TWITTER"
 ACCESS_LIFETIME = 7200.0
-
-
-@lru_cache(maxsize=1)
-def spec() -> dict[str, Any]:
-    ref = resources.files("herald_platforms") / "reference" / "x-api-v2-openapi.json"
-    data: dict[str, Any] = json.loads(ref.read_text())
-    return data
-
-
-@lru_cache(maxsize=8)
-def validator(schema_name: str) -> jsonschema.protocols.Validator:
-    root = {"$ref": f"#/components/schemas/{schema_name}", "components": spec()["components"]}
-    cls = jsonschema.validators.validator_for(root, default=jsonschema.Draft202012Validator)
-    return cls(root)
 
 
 def problem(

@@ -1,0 +1,50 @@
+"""Adapter unit tests talk to respx mocks of the platforms' real hosts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from herald_common.settings import PlatformSettings
+from herald_platforms.base import AccountRef, Credentials
+from herald_platforms.media import MediaGuard
+
+
+async def public_resolver(host: str) -> list[str]:
+    return ["93.184.216.34"]
+
+
+@pytest.fixture
+def settings() -> PlatformSettings:
+    return PlatformSettings()
+
+
+@pytest.fixture
+def guard(settings) -> MediaGuard:
+    return MediaGuard(frozenset(), settings.media_max_bytes, 5.0, public_resolver)
+
+
+@pytest.fixture
+async def http():
+    async with httpx.AsyncClient() as client:
+        yield client
+
+
+def account(
+    external_id: str = "2244994945",
+    *,
+    expires_in: float = 7200,
+    refresh: str | None = "refresh-1",
+    **extra,
+) -> AccountRef:
+    return AccountRef(
+        external_id,
+        Credentials(
+            access_token="access-1",
+            refresh_token=refresh,
+            expires_at=datetime.now(UTC) + timedelta(seconds=expires_in),
+            extra=dict(extra),
+        ),
+    )
