@@ -1,0 +1,209 @@
+"""The simulator's own promises: OAuth rules, limits, batch caps, faults, determinism."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+
+import httpx
+import pytest
+
+from herald_platform_sim.settings import SimSettings
+from herald_platform_sim.testing import free_port, run_in_process
+
+
+async def _x_token(http: httpx.AsyncClient, login: str = "u") -> dict:
+    verifier = "v" * 50
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    r = await http.get(
+        "/x-web/i/oauth2/authorize",
+        params={
+            "redirect_uri": "http://cb",
+            "state": "s",
+            "code_challenge": challenge.decode().rstrip("="),
+            "code_challenge_method": "S256",
+            "login_hint": login,
+        },
+    )
+    code = httpx.URL(r.headers["location"]).params["code"]
+    t = await http.post(
+        "/x/2/oauth2/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": "http://cb",
+            "code_verifier": verifier,
+        },
+    )
+    assert t.status_code == 200
+    return t.json()
+
+
+@pytest.fixture
+async def http(sim_clean):
+    async with httpx.AsyncClient(base_url=sim_clean.base_url) as client:
+        yield client
+
+
+async def test_x_pkce_and_single_use_codes_and_refresh_tokens(http, sim_clean):
+    r = await http.get(
+        "/x-web/i/oauth2/authorize",
+        params={
+            "redirect_uri": "http://cb",
+            "state": "s",
+            "code_challenge": "abc",
+            "code_challenge_method": "S256",
+        },
+    )
+    code = httpx.URL(r.headers["location"]).params["code"]
+    bad = await http.post(
+        "/x/2/oauth2/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": "http://cb",
+            "code_verifier": "wrong",
+        },
+    )
+    assert bad.status_code == 400
+    tokens = await _x_token(http)
+    assert tokens["expires_in"] == 7200
+    first = await http.post(
+        "/x/2/oauth2/token",
+        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+    )
+    assert first.status_code == 200
+    reused = await http.post(
+        "/x/2/oauth2/token",
+        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+    )
+    assert reused.status_code == 400  # the old refresh token stopped working
+
+
+async def test_x_code_is_valid_30_seconds(http, sim_clean):
+    r = await http.get(
+        "/x-web/i/oauth2/authorize", params={"redirect_uri": "http://cb", "state": "s"}
+    )
+    code = httpx.URL(r.headers["location"]).params["code"]
+    await sim_clean.advance_clock(31)
+    late = await http.post(
+        "/x/2/oauth2/token",
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": "http://cb"},
+    )
+    assert late.status_code == 400
+
+
+async def test_x_rate_limit_headers_and_429(http, sim_clean):
+    await sim_clean.set_rate_limit("TWITTER", 2, 900)
+    h = {"authorization": f"Bearer {(await _x_token(http))['access_token']}"}
+    one = await http.post("/x/2/tweets", json={"text": "a"}, headers=h)
+    assert one.headers["x-rate-limit-limit"] == "2"
+    assert one.headers["x-rate-limit-remaining"] == "1"
+    await http.post("/x/2/tweets", json={"text": "b"}, headers=h)
+    third = await http.post("/x/2/tweets", json={"text": "c"}, headers=h)
+    assert third.status_code == 429
+    assert int(third.headers["x-rate-limit-reset"]) > 0
+
+
+async def test_x_lookup_over_100_ids_and_meta_batch_over_50_are_refused(http, sim_clean):
+    h = {"authorization": f"Bearer {(await _x_token(http))['access_token']}"}
+    r = await http.get(
+        "/x/2/tweets", params={"ids": ",".join(str(i) for i in range(101))}, headers=h
+    )
+    assert r.status_code == 400
+    batch = [{"method": "GET", "relative_url": "v25.0/1"}] * 51
+    r = await http.post("/facebook/", data={"access_token": "t", "batch": json.dumps(batch)})
+    assert r.status_code == 400
+    assert "Maximum batch size is 50" in r.json()["error"]["message"]
+
+
+async def test_linkedin_requires_the_version_header(http, sim_clean):
+    r = await http.post("/linkedin/rest/posts", json={})
+    assert r.status_code == 400
+    assert r.json()["code"] == "VERSION_MISSING"
+
+
+async def test_faults_are_settable_and_inspection_lists_requests(http, sim_clean):
+    await sim_clean.set_faults(TWITTER={"error_rate": 1.0})
+    h = {"authorization": f"Bearer {(await _x_token(http))['access_token']}"}
+    r = await http.post("/x/2/tweets", json={"text": "x"}, headers=h)
+    assert r.status_code == 503
+    faults = (await http.get("/_sim/faults")).json()
+    assert faults["TWITTER"]["error_rate"] == 1.0
+    await sim_clean.set_faults(TWITTER={"error_rate": 0.0})
+    ok = await http.post("/x/2/tweets", json={"text": "x"}, headers=h)
+    assert ok.status_code == 201
+    items = await sim_clean.published("TWITTER")
+    assert [i["request"] for i in items] == [{"text": "x"}]
+    assert items[0]["received_at"] > 0
+
+
+async def test_instagram_container_moves_to_finished():
+    port = free_port()
+    async with run_in_process(SimSettings(port=port, container_delay_seconds=60)) as sim:
+        async with httpx.AsyncClient(base_url=sim.base_url) as http:
+            r = await http.get(
+                "/instagram-web/oauth/authorize", params={"redirect_uri": "http://cb", "state": "s"}
+            )
+            code = httpx.URL(r.headers["location"]).params["code"]
+            short = (
+                await http.post(
+                    "/instagram-api/oauth/access_token",
+                    data={"code": code, "redirect_uri": "http://cb"},
+                )
+            ).json()
+            token = short["access_token"]
+            uid = short["user_id"]
+            c = (
+                await http.post(
+                    f"/instagram/v25.0/{uid}/media",
+                    data={"image_url": "http://x/a.jpg", "access_token": token},
+                )
+            ).json()["id"]
+            status = (
+                await http.get(
+                    f"/instagram/v25.0/{c}", params={"fields": "status_code", "access_token": token}
+                )
+            ).json()
+            assert status["status_code"] == "IN_PROGRESS"
+            early = await http.post(
+                f"/instagram/v25.0/{uid}/media_publish",
+                data={"creation_id": c, "access_token": token},
+            )
+            assert early.json()["error"]["error_subcode"] == 2207027
+            await sim.advance_clock(61)
+            status = (
+                await http.get(
+                    f"/instagram/v25.0/{c}", params={"fields": "status_code", "access_token": token}
+                )
+            ).json()
+            assert status["status_code"] == "FINISHED"
+            done = await http.post(
+                f"/instagram/v25.0/{uid}/media_publish",
+                data={"creation_id": c, "access_token": token},
+            )
+            assert done.status_code == 200
+            status = (
+                await http.get(
+                    f"/instagram/v25.0/{c}", params={"fields": "status_code", "access_token": token}
+                )
+            ).json()
+            assert status["status_code"] == "PUBLISHED"
+
+
+async def test_metrics_are_deterministic_for_a_seed():
+    numbers = []
+    for _ in range(2):
+        async with run_in_process(SimSettings(port=free_port(), seed=11)) as sim:
+            state = None
+            async with httpx.AsyncClient(base_url=sim.base_url) as http:
+                h = {"authorization": f"Bearer {(await _x_token(http))['access_token']}"}
+                pid = (await http.post("/x/2/tweets", json={"text": "d"}, headers=h)).json()
+                pid = pid["data"]["id"]
+                await sim.advance_clock(3600)  # within the token's two hours
+                r = await http.get("/x/2/tweets", params={"ids": pid}, headers=h)
+                state = r.json()["data"][0]["public_metrics"]
+            numbers.append((pid, state))
+    assert numbers[0] == numbers[1]
+    assert numbers[0][1]["impression_count"] > 0

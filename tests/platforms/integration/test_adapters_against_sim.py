@@ -1,0 +1,212 @@
+"""Every adapter against the running simulator, over real HTTP."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
+from herald_common.settings import PlatformSettings
+from herald_db.enums import Platform
+from herald_platforms.base import AccountRef, PostPayload
+from herald_platforms.errors import (
+    AuthFailed,
+    Duplicate,
+    OutcomeUnknown,
+    RateLimited,
+    Rejected,
+    Transient,
+)
+from herald_platforms.registry import get_adapter
+
+ALL = list(Platform)
+
+
+@pytest.fixture
+async def env(sim_clean):
+    settings = PlatformSettings.model_validate(sim_clean.platform_settings_kwargs())
+    async with httpx.AsyncClient() as http:
+        yield settings, http, sim_clean
+
+
+async def connect(settings, http, platform: Platform, login: str | None = None) -> AccountRef:
+    adapter = get_adapter(platform, settings)
+    verifier = secrets.token_urlsafe(48)
+    url = adapter.authorize_url("st", "http://app/cb", create_s256_code_challenge(verifier))
+    r = await http.get(url + f"&login_hint={login or uuid.uuid4().hex[:8]}")
+    assert r.status_code == 302
+    code = httpx.URL(r.headers["location"]).params["code"]
+    grant = await adapter.exchange_code(http, code, "http://app/cb", verifier)
+    return AccountRef(grant.external_account_id, grant.credentials)
+
+
+def text() -> str:
+    return f"hello {uuid.uuid4().hex}"
+
+
+@pytest.mark.parametrize("platform", ALL)
+async def test_text_and_media_posts(env, platform):
+    settings, http, sim = env
+    adapter = get_adapter(platform, settings)
+    acct = await connect(settings, http, platform)
+    media = [sim.media_url("a.jpg")]
+    if platform is not Platform.INSTAGRAM:
+        plain = await adapter.publish(http, acct, PostPayload(text()))
+        assert plain.external_post_id
+    with_media = await adapter.publish(http, acct, PostPayload(text(), media))
+    published = await sim.published(platform.value)
+    assert published[-1]["external_id"] == with_media.external_post_id
+    assert len(published[-1]["media"]) == 1
+
+
+async def test_instagram_carousel(env):
+    settings, http, sim = env
+    adapter = get_adapter(Platform.INSTAGRAM, settings)
+    acct = await connect(settings, http, Platform.INSTAGRAM)
+    urls = [sim.media_url(f"{i}.jpg") for i in range(3)]
+    result = await adapter.publish(http, acct, PostPayload("carousel", urls))
+    item = (await sim.published("INSTAGRAM"))[-1]
+    assert item["external_id"] == result.external_post_id
+    assert len(item["media"]) == 3
+
+
+@pytest.mark.parametrize("platform", ALL)
+async def test_failure_classes(env, platform):
+    settings, http, sim = env
+    adapter = get_adapter(platform, settings)
+    acct = await connect(settings, http, platform)
+    media = [sim.media_url()] if platform is Platform.INSTAGRAM else []
+    cases = [
+        ({"fault": "error", "status": 503}, (Transient,)),
+        ({"fault": "rate_limit", "retry_after": 7}, (RateLimited,)),
+        ({"fault": "drop_after_create"}, (OutcomeUnknown, Transient)),
+    ]
+    for fault, kinds in cases:
+        await sim.script(platform.value, [fault])
+        with pytest.raises(kinds) as info:
+            await adapter.publish(http, acct, PostPayload(text(), media))
+        if fault["fault"] == "rate_limit":
+            assert info.value.retry_after is not None
+            assert info.value.retry_after >= 7 or platform in (
+                Platform.FACEBOOK,
+                Platform.INSTAGRAM,
+            )
+    # A timeout: the simulator holds the request past the client's patience.
+    await sim.script(platform.value, [{"fault": "timeout", "hold": 3}])
+    async with httpx.AsyncClient(timeout=0.5) as impatient:
+        with pytest.raises(Transient):
+            await adapter.publish(impatient, acct, PostPayload(text(), media))
+
+
+async def test_duplicates_are_permanent(env):
+    settings, http, _ = env
+    for platform in (Platform.TWITTER, Platform.LINKEDIN, Platform.FACEBOOK):
+        adapter = get_adapter(platform, settings)
+        acct = await connect(settings, http, platform)
+        same = text()
+        await adapter.publish(http, acct, PostPayload(same))
+        with pytest.raises(Duplicate):
+            await adapter.publish(http, acct, PostPayload(same))
+
+
+async def test_x_refuses_over_long_text_and_unknown_fields(env):
+    settings, http, sim = env
+    acct = await connect(settings, http, Platform.TWITTER)
+    adapter = get_adapter(Platform.TWITTER, settings)
+    with pytest.raises(Rejected):
+        await adapter.publish(http, acct, PostPayload("x" * 281))
+    r = await http.post(
+        settings.x_api_base + "/2/tweets",
+        json={"text": "hi", "colour": "red"},
+        headers={"authorization": f"Bearer {acct.credentials.access_token}"},
+    )
+    assert r.status_code == 400
+    assert r.json()["type"].endswith("invalid-request")
+
+
+@pytest.mark.parametrize("platform", [Platform.TWITTER, Platform.LINKEDIN, Platform.INSTAGRAM])
+async def test_token_refreshed_before_publish(env, platform):
+    settings, http, sim = env
+    adapter = get_adapter(platform, settings)
+    acct = await connect(settings, http, platform)
+    # The token is about to run out (for Instagram: within its week-ahead refresh window).
+    acct.credentials.expires_at = datetime.now(UTC) + timedelta(seconds=60)
+    media = [sim.media_url()] if platform is Platform.INSTAGRAM else []
+    result = await adapter.publish(http, acct, PostPayload(text(), media))
+    assert result.new_credentials is not None
+    assert result.new_credentials.access_token != acct.credentials.access_token
+
+
+async def test_expired_token_is_refreshed_after_a_401(env):
+    settings, http, sim = env
+    adapter = get_adapter(Platform.TWITTER, settings)
+    login = uuid.uuid4().hex[:8]
+    acct = await connect(settings, http, Platform.TWITTER, login)
+    await sim.expire_token("TWITTER", login)
+    result = await adapter.publish(http, acct, PostPayload(text()))
+    assert result.new_credentials is not None
+
+
+@pytest.mark.parametrize("platform", ALL)
+async def test_revoked_token_is_auth(env, platform):
+    settings, http, sim = env
+    adapter = get_adapter(platform, settings)
+    login = uuid.uuid4().hex[:8]
+    acct = await connect(settings, http, platform, login)
+    await sim.revoke(platform.value, login)
+    media = [sim.media_url()] if platform is Platform.INSTAGRAM else []
+    with pytest.raises(AuthFailed):
+        await adapter.publish(http, acct, PostPayload(text(), media))
+
+
+async def test_x_metrics_250_ids_take_3_lookups(env):
+    settings, http, sim = env
+    await sim.set_rate_limit("TWITTER", 10_000, 900)
+    adapter = get_adapter(Platform.TWITTER, settings)
+    acct = await connect(settings, http, Platform.TWITTER)
+    ids = [
+        (await adapter.publish(http, acct, PostPayload(text()))).external_post_id
+        for _ in range(250)
+    ]
+    before = (await sim.requests())["TWITTER"].get("metrics", 0)
+    metrics = await adapter.fetch_metrics(http, acct, ids)
+    after = (await sim.requests())["TWITTER"]["metrics"]
+    assert after - before == 3
+    assert {m.external_post_id for m in metrics} == set(ids)
+
+
+@pytest.mark.parametrize("platform", [Platform.FACEBOOK, Platform.INSTAGRAM, Platform.LINKEDIN])
+async def test_metrics_grow_with_time(env, platform):
+    settings, http, sim = env
+    adapter = get_adapter(platform, settings)
+    acct = await connect(settings, http, platform)
+    media = [sim.media_url()] if platform is Platform.INSTAGRAM else []
+    ids = [
+        (await adapter.publish(http, acct, PostPayload(text(), media))).external_post_id
+        for _ in range(3)
+    ]
+    early = await adapter.fetch_metrics(http, acct, ids)
+    await sim.advance_clock(24 * 3600)
+    late = await adapter.fetch_metrics(http, acct, ids)
+    assert len(late) == 3
+    assert all(b.impressions > a.impressions for a, b in zip(early, late, strict=True))
+
+
+async def test_find_published_reconciles(env):
+    settings, http, _ = env
+    for platform in ALL:
+        adapter = get_adapter(platform, settings)
+        acct = await connect(settings, http, platform)
+        media = (
+            [f"{settings.x_api_base.rsplit('/', 1)[0]}/media/a.jpg"]
+            if (platform is Platform.INSTAGRAM)
+            else []
+        )
+        post = PostPayload(text(), media)
+        assert await adapter.find_published(http, acct, post) is None
+        done = await adapter.publish(http, acct, post)
+        assert await adapter.find_published(http, acct, post) == done.external_post_id
