@@ -17,6 +17,14 @@ class Platform(StrEnum):
     def slug(self) -> str:
         return self.value.lower()
 
+    @property
+    def label(self) -> str:
+        """The name users know the platform by."""
+        return _LABELS[self.value]
+
+
+_LABELS = {"TWITTER": "X", "INSTAGRAM": "Instagram", "LINKEDIN": "LinkedIn", "FACEBOOK": "Facebook"}
+
 
 class PostStatus(StrEnum):
     DRAFT = "DRAFT"

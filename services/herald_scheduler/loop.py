@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from herald_common import metrics
 from herald_common.jobs import PUBLISH_JOB, publish_job_id
 from herald_common.timeutil import Clock, utcnow
-from herald_db.repositories import claims
+from herald_db.repositories import accounts, claims
 from herald_db.repositories.posts import DUE_CHANNEL
 from herald_db.session import session_scope, sync_url
 from herald_scheduler.settings import SchedulerSettings
@@ -62,6 +62,7 @@ class Scheduler:
         self.stats = Stats()
         self._wake = asyncio.Event()
         self._listener: asyncpg.Connection | None = None
+        self._last_expiry_check: datetime | None = None
 
     # -- one pass ---------------------------------------------------------------------
 
@@ -88,6 +89,7 @@ class Scheduler:
                 if len(got) < self.settings.claim_batch:
                     break
         total += await self._relay_deliveries()
+        await self._warn_expiring()
         self.stats.passes += 1
         self.stats.last_pass_at = self.clock()
         return total
@@ -132,6 +134,17 @@ class Scheduler:
             )
         self.stats.deliveries_claimed += len(due)
         return len(due)
+
+    async def _warn_expiring(self) -> None:
+        now = self.clock()
+        every = timedelta(seconds=self.settings.expiry_check_seconds)
+        if self._last_expiry_check is not None and now - self._last_expiry_check < every:
+            return
+        self._last_expiry_check = now
+        async with session_scope(self.sessionmaker) as session:
+            await accounts.warn_expiring(
+                session, now=now, within=timedelta(days=self.settings.expiry_warning_days)
+            )
 
     # -- the loop ---------------------------------------------------------------------
 

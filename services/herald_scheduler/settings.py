@@ -14,3 +14,6 @@ class SchedulerSettings(DatabaseSettings, RedisSettings, PipelineSettings):
     job_batch: int = 20
     # The longest the scheduler sleeps without looking, even when nothing is due.
     max_sleep_seconds: float = 30.0
+    # Accounts whose access ends this soon, with no way to refresh, are flagged to the user.
+    expiry_warning_days: int = 7
+    expiry_check_seconds: float = 600.0

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from herald_db.enums import Platform
 from herald_db.models import PublishingAccount
+from herald_db.repositories import events
 
 
 async def active_platforms(session: AsyncSession, user_id: uuid.UUID) -> set[Platform]:
@@ -58,3 +60,44 @@ async def active_for_platform(
         .limit(1)
     )
     return rows.scalar_one_or_none()
+
+
+async def warn_expiring(session: AsyncSession, *, now: datetime, within: timedelta) -> int:
+    """Tell each user whose account access ends within ``within`` and cannot be refreshed.
+
+    Once per account and end date (the notification's dedupe key), so running it often is
+    harmless.
+    """
+    rows = await session.execute(
+        select(PublishingAccount).where(
+            PublishingAccount.is_active.is_(True),
+            PublishingAccount.needs_reconnect.is_(False),
+            PublishingAccount.access_ends_at.is_not(None),
+            PublishingAccount.access_ends_at <= now + within,
+        )
+    )
+    count = 0
+    for account in rows.scalars():
+        ends = account.access_ends_at
+        assert ends is not None
+        name = Platform(account.platform).label
+        await events.emit(
+            session,
+            user_id=account.user_id,
+            event_type="account.expiring",
+            payload={
+                "account_id": str(account.id),
+                "platform": account.platform.value,
+                "access_ends_at": ends.isoformat(),
+            },
+            now=now,
+            notification=(
+                f"Reconnect your {name} account soon",
+                f"Herald's access to {account.display_name} on {name} ends on "
+                f"{ends:%Y-%m-%d %H:%M} UTC and cannot be renewed automatically. Reconnect "
+                "the account before then so scheduled posts keep going out.",
+            ),
+            dedupe_key=f"account.expiring:{account.id}:{ends.isoformat()}",
+        )
+        count += 1
+    return count

@@ -117,7 +117,7 @@ async def mark_needs_reconnect(
     )
     if changed.scalar_one_or_none() is None:
         return  # already marked (and already told)
-    name = platform.value.capitalize() if platform is not Platform.TWITTER else "X"
+    name = platform.label
     await events.emit(
         session,
         user_id=user_id,
