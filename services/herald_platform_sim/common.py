@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from herald_platform_sim.state import SimState
 
@@ -69,3 +70,26 @@ def graph_error(
     if subcode is not None:
         err["error_subcode"] = subcode
     return JSONResponse({"error": err}, status_code=status, headers=headers)
+
+
+def approve(request: Request, platform: str) -> Response:
+    """An authorize endpoint that approves at once: back to redirect_uri with a code.
+
+    The approving account is chosen by the ``login_hint`` query parameter (default
+    "default"), so tests can connect several distinct accounts.
+    """
+    st = state_of(request)
+    q = request.query_params
+    code = secrets.token_urlsafe(16)
+    st.codes[code] = {
+        "platform": platform,
+        "account": st.account(platform, q.get("login_hint", "default")),
+        "redirect_uri": q.get("redirect_uri"),
+        "challenge": q.get("code_challenge"),
+        "method": q.get("code_challenge_method", "plain"),
+        "issued_at": st.now(),
+    }
+    redirect = q.get("redirect_uri") or ""
+    sep = "&" if "?" in redirect else "?"
+    query = urlencode({"code": code, "state": q.get("state", "")})
+    return RedirectResponse(f"{redirect}{sep}{query}", status_code=302)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import secrets
 from typing import Any
-from urllib.parse import unquote, urlencode
+from urllib.parse import unquote
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from herald_platform_sim import faults
-from herald_platform_sim.common import bearer, json_response, params, state_of
+from herald_platform_sim.common import approve, bearer, json_response, params, state_of
 from herald_platform_sim.state import Token
 
 P = "LINKEDIN"
@@ -60,20 +59,7 @@ def _version(request: Request) -> Response | None:
 
 
 async def authorize(request: Request) -> Response:
-    st = state_of(request)
-    q = request.query_params
-    code = secrets.token_urlsafe(16)
-    st.codes[code] = {
-        "platform": P,
-        "account": st.account(P, q.get("login_hint", "default")),
-        "redirect_uri": q.get("redirect_uri"),
-        "issued_at": st.now(),
-    }
-    sep = "&" if "?" in (q.get("redirect_uri") or "") else "?"
-    return RedirectResponse(
-        f"{q.get('redirect_uri')}{sep}{urlencode({'code': code, 'state': q.get('state', '')})}",
-        status_code=302,
-    )
+    return approve(request, P)
 
 
 async def access_token(request: Request) -> Response:

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from herald_platform_sim import faults
-from herald_platform_sim.common import bearer, graph_error, json_response, params, state_of
+from herald_platform_sim.common import approve, bearer, graph_error, json_response, params, state_of
 from herald_platform_sim.faults import Plan
 from herald_platform_sim.state import SimState, Token
 
@@ -30,21 +29,7 @@ def _platform(request: Request) -> str:
 
 
 async def authorize(request: Request) -> Response:
-    st = state_of(request)
-    q = request.query_params
-    platform = "INSTAGRAM" if request.url.path.startswith("/instagram") else "FACEBOOK"
-    code = secrets.token_urlsafe(16)
-    st.codes[code] = {
-        "platform": platform,
-        "account": st.account(platform, q.get("login_hint", "default")),
-        "redirect_uri": q.get("redirect_uri"),
-        "issued_at": st.now(),
-    }
-    sep = "&" if "?" in (q.get("redirect_uri") or "") else "?"
-    return RedirectResponse(
-        f"{q.get('redirect_uri')}{sep}{urlencode({'code': code, 'state': q.get('state', '')})}",
-        status_code=302,
-    )
+    return approve(request, _platform(request))
 
 
 async def instagram_code(request: Request) -> Response:

@@ -9,17 +9,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import secrets
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from twitter_text import parse_tweet
 
 from herald_platform_sim import faults
-from herald_platform_sim.common import bearer, json_response, params, state_of
+from herald_platform_sim.common import approve, bearer, json_response, params, state_of
 from herald_platform_sim.state import SimState, Token
 from herald_platforms.x.openapi import validator
 
@@ -59,20 +57,7 @@ def _limit_headers(limit: int, remaining: int, reset: float) -> dict[str, str]:
 
 
 async def authorize(request: Request) -> Response:
-    q = request.query_params
-    st = state_of(request)
-    code = secrets.token_urlsafe(16)
-    st.codes[code] = {
-        "platform": P,
-        "account": st.account(P, q.get("login_hint", "default")),
-        "redirect_uri": q.get("redirect_uri"),
-        "challenge": q.get("code_challenge"),
-        "method": q.get("code_challenge_method", "plain"),
-        "issued_at": st.now(),
-    }
-    sep = "&" if "?" in (q.get("redirect_uri") or "") else "?"
-    target = f"{q.get('redirect_uri')}{sep}{urlencode({'code': code, 'state': q.get('state', '')})}"
-    return RedirectResponse(target, status_code=302)
+    return approve(request, P)
 
 
 def _pkce_ok(verifier: str | None, challenge: str | None, method: str) -> bool:
