@@ -277,6 +277,8 @@ async def lookup(request: Request) -> Response:
                 "id": i,
                 "text": pub.text,
                 "public_metrics": {
+                    # v2.167 of X's OpenAPI names it repost_count; older answers say retweet_count.
+                    "repost_count": m["shares"],
                     "retweet_count": m["shares"],
                     "reply_count": m["comments"],
                     "like_count": m["likes"],
@@ -343,6 +345,14 @@ async def media_initialize(request: Request) -> Response:
     if _auth(request) is None:
         return unauthorized()
     p = await params(request)
+    errors = list(validator("InitializeMediaUploadRequest").iter_errors(p))
+    if errors:
+        return problem(
+            400,
+            "Invalid Request",
+            errors[0].message,
+            "https://api.x.com/2/problems/invalid-request",
+        )
     if not p.get("media_type") or not p.get("total_bytes"):
         return problem(
             400,

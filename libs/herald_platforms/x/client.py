@@ -237,7 +237,8 @@ class XAdapter:
                         Metrics(
                             str(item["id"]),
                             likes=int(m.get("like_count", 0)),
-                            shares=int(m.get("retweet_count", 0)) + int(m.get("quote_count", 0)),
+                            shares=int(m.get("repost_count", m.get("retweet_count", 0)))
+                            + int(m.get("quote_count", 0)),
                             comments=int(m.get("reply_count", 0)),
                             impressions=int(m.get("impression_count", 0)),
                         )
