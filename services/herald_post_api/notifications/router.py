@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 
 from herald_common.errors import NotFound
 from herald_db.models import Notification
@@ -39,31 +39,10 @@ async def list_notifications(
     stmt = select(Notification).where(Notification.user_id == user.id)
     if unread:
         stmt = stmt.where(Notification.read_at.is_(None))
-    if cursor:
-        created, nid = pagination.decode(cursor)
-        stmt = stmt.where(
-            or_(
-                Notification.created_at < created,
-                and_(Notification.created_at == created, Notification.id < nid),
-            )
-        )
-    rows = (
-        (
-            await session.execute(
-                stmt.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(
-                    limit + 1
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
-    page = list(rows[:limit])
+    stmt = pagination.after(stmt, Notification.created_at, Notification.id, cursor, limit)
+    page, nxt = pagination.cut((await session.execute(stmt)).scalars().all(), limit)
     return NotificationPage(
-        items=[NotificationRead.model_validate(n) for n in page],
-        next_cursor=pagination.encode(page[-1].created_at, page[-1].id)
-        if len(rows) > limit
-        else None,
+        items=[NotificationRead.model_validate(n) for n in page], next_cursor=nxt
     )
 
 

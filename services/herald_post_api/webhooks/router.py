@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import delete, select
 
 from herald_db.models import WebhookDelivery, WebhookEndpoint
 from herald_post_api import pagination
@@ -127,29 +127,6 @@ async def deliveries(
 ) -> DeliveryPage:
     endpoint = await service.get(session, user, webhook_id)
     stmt = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
-    if cursor:
-        created, did = pagination.decode(cursor)
-        stmt = stmt.where(
-            or_(
-                WebhookDelivery.created_at < created,
-                and_(WebhookDelivery.created_at == created, WebhookDelivery.id < did),
-            )
-        )
-    rows = (
-        (
-            await session.execute(
-                stmt.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()).limit(
-                    limit + 1
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
-    page = list(rows[:limit])
-    return DeliveryPage(
-        items=[DeliveryRead.model_validate(d) for d in page],
-        next_cursor=pagination.encode(page[-1].created_at, page[-1].id)
-        if len(rows) > limit
-        else None,
-    )
+    stmt = pagination.after(stmt, WebhookDelivery.created_at, WebhookDelivery.id, cursor, limit)
+    page, nxt = pagination.cut((await session.execute(stmt)).scalars().all(), limit)
+    return DeliveryPage(items=[DeliveryRead.model_validate(d) for d in page], next_cursor=nxt)
