@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -95,6 +96,7 @@ async def prepare(deps: Deps, post_ids: Sequence[uuid.UUID]) -> list[Work]:
     lease = timedelta(seconds=deps.settings.lease_seconds)
     works: list[Work] = []
     pending: list[PublishAttempt] = []
+    creds_by_account: dict[uuid.UUID, dict[str, Any]] = {}
     async with session_scope(deps.sessionmaker) as session:
         rows = await publishing.lock_results_needing_work(session, post_ids, now=now)
         if not rows:
@@ -103,20 +105,24 @@ async def prepare(deps: Deps, post_ids: Sequence[uuid.UUID]) -> list[Work]:
         accounts = await publishing.active_accounts(
             session, {(posts[r.post_id].user_id, r.platform) for r in rows}
         )
+        # Accounts first; then one rate-limit round trip for every result that can go.
+        ready: list[tuple[PostPlatformResult, PublishingAccount]] = []
         for result in rows:
-            post = posts[result.post_id]
-            account = accounts.get((post.user_id, Platform(result.platform)))
+            account = accounts.get((posts[result.post_id].user_id, Platform(result.platform)))
             if account is None or account.needs_reconnect:
                 _fail_without_sending(result, account, now)
-                continue
-            limit, window = deps.settings.rate_limit(result.platform.value)
-            wait = await deps.limiter.acquire(
-                result.platform.value,
-                str(account.id),
-                limit=limit,
-                window=window,
-                now=now.timestamp(),
-            )
+            else:
+                ready.append((result, account))
+        limits = [deps.settings.rate_limit(r.platform.value) for r, _ in ready]
+        waits = await deps.limiter.acquire_many(
+            [
+                (r.platform.value, str(a.id), lim, win)
+                for (r, a), (lim, win) in zip(ready, limits, strict=True)
+            ],
+            now=now.timestamp(),
+        )
+        for (result, account), (limit, window), wait in zip(ready, limits, waits, strict=True):
+            post = posts[result.post_id]
             if wait > 0:
                 result.status = ResultStatus.RETRY_WAIT
                 result.next_attempt_at = now + timedelta(seconds=wait)
@@ -144,7 +150,9 @@ async def prepare(deps: Deps, post_ids: Sequence[uuid.UUID]) -> list[Work]:
             )
             session.add(attempt)
             pending.append(attempt)
-            creds = Credentials.from_dict(deps.box.decrypt_json(account.credentials))
+            if account.id not in creds_by_account:
+                creds_by_account[account.id] = deps.box.decrypt_json(account.credentials)
+            creds = Credentials.from_dict(creds_by_account[account.id])
             works.append(
                 Work(
                     result_id=result.id,

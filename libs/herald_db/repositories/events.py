@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +34,22 @@ def message_id(dedupe_key: str | None, endpoint_id: uuid.UUID) -> str:
     return "msg_" + digest
 
 
+Endpoints = dict[uuid.UUID, list[tuple[uuid.UUID, list[str]]]]
+
+
+async def endpoints_of(session: AsyncSession, user_ids: Iterable[uuid.UUID]) -> Endpoints:
+    """Each user's active webhook endpoints and the events they take (empty: all)."""
+    out: Endpoints = {}
+    rows = await session.execute(
+        select(WebhookEndpoint.user_id, WebhookEndpoint.id, WebhookEndpoint.event_types).where(
+            WebhookEndpoint.user_id.in_(list(user_ids)), WebhookEndpoint.is_active.is_(True)
+        )
+    )
+    for user_id, endpoint_id, types in rows:
+        out.setdefault(user_id, []).append((endpoint_id, list(types or [])))
+    return out
+
+
 async def emit(
     session: AsyncSession,
     *,
@@ -42,7 +59,9 @@ async def emit(
     now: datetime,
     notification: tuple[str, str] | None = None,
     dedupe_key: str | None = None,
+    endpoints: Endpoints | None = None,
 ) -> None:
+    """Record the event; pass ``endpoints`` (from :func:`endpoints_of`) when emitting many."""
     if notification is not None:
         title, body = notification
         await session.execute(
@@ -59,26 +78,17 @@ async def emit(
             )
             .on_conflict_do_nothing(index_elements=["dedupe_key"])
         )
-    endpoints = (
-        (
-            await session.execute(
-                select(WebhookEndpoint.id).where(
-                    WebhookEndpoint.user_id == user_id,
-                    WebhookEndpoint.is_active.is_(True),
-                    or_(
-                        WebhookEndpoint.event_types == [],
-                        WebhookEndpoint.event_types.contains([event_type]),
-                    ),
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
-    if not endpoints:
+    if endpoints is None:
+        endpoints = await endpoints_of(session, [user_id])
+    targets = [
+        endpoint_id
+        for endpoint_id, types in endpoints.get(user_id, [])
+        if not types or event_type in types
+    ]
+    if not targets:
         return
     envelope = {"type": event_type, "timestamp": now.isoformat(), "data": payload}
-    for endpoint_id in endpoints:
+    for endpoint_id in targets:
         await session.execute(
             insert(WebhookDelivery)
             .values(

@@ -161,6 +161,7 @@ async def settle_posts(
     )
     for r in rows.scalars():
         results[r.post_id].append(r)
+    endpoints = await events.endpoints_of(session, {p.user_id for p in posts})
     for post in posts:
         mine = results[post.id]
         if not mine:
@@ -176,11 +177,15 @@ async def settle_posts(
             continue
         post.lease_expires_at = None
         post.completed_at = now
-        await _tell(session, post, mine, now)
+        await _tell(session, post, mine, now, endpoints)
 
 
 async def _tell(
-    session: AsyncSession, post: Post, results: list[PostPlatformResult], now: datetime
+    session: AsyncSession,
+    post: Post,
+    results: list[PostPlatformResult],
+    now: datetime,
+    endpoints: events.Endpoints,
 ) -> None:
     platforms: list[dict[str, Any]] = [
         {
@@ -201,6 +206,7 @@ async def _tell(
             payload=payload,
             now=now,
             dedupe_key=f"post.published:{key}",
+            endpoints=endpoints,
         )
         return
     failed = [r for r in results if r.status is ResultStatus.FAILED]
@@ -217,6 +223,7 @@ async def _tell(
             f"{', '.join(r.platform.value for r in failed)}. {lines}",
         ),
         dedupe_key=f"post.failed:{key}",
+        endpoints=endpoints,
     )
 
 
