@@ -21,8 +21,11 @@ from herald_bench.common import Infra, progress
 from herald_common.jobs import PUBLISH_JOB, publish_job_id
 from herald_db.repositories import claims
 from herald_db.session import make_engine, make_sessionmaker, session_scope, sync_url
+from herald_scheduler.settings import SchedulerSettings
 
 TOTAL = 1_000_000
+# Posts per arq job, as the scheduler cuts them.
+JOB_BATCH = SchedulerSettings.model_fields["job_batch"].default
 DUE = 100_000
 
 
@@ -127,7 +130,7 @@ async def bench(infra: Infra, *, quick: bool = False) -> dict[str, Any]:
         budget = min(due, 3_000 if batch == 1 else 30_000)
         progress(f"(d) claim batch {batch}: up to {budget:,} posts or 20 s")
         r = await run_one(
-            infra, batch, budget_posts=budget, budget_seconds=20.0, job_batch=min(batch, 20)
+            infra, batch, budget_posts=budget, budget_seconds=20.0, job_batch=min(batch, JOB_BATCH)
         )
         progress(f"(d) batch {batch}: {r['posts_per_second']} posts/s")
         runs.append(r)

@@ -11,7 +11,7 @@ class SchedulerSettings(DatabaseSettings, RedisSettings, PipelineSettings):
     # Rows one claim statement takes; a burst is drained by repeating it.
     claim_batch: int = 500
     # Posts one publish job carries.
-    job_batch: int = 20
+    job_batch: int = 50
     # The longest the scheduler sleeps without looking, even when nothing is due.
     max_sleep_seconds: float = 30.0
     # Accounts whose access ends this soon, with no way to refresh, are flagged to the user.
