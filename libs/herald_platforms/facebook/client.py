@@ -17,7 +17,7 @@ from herald_platforms.base import (
     PublishResult,
     TokenGrant,
 )
-from herald_platforms.common import body_of, call
+from herald_platforms.common import body_of, call, id_of_text
 from herald_platforms.errors import AuthFailed, Rejected
 from herald_platforms.media import MediaGuard
 from herald_platforms.meta.graph import batch, classify
@@ -152,10 +152,7 @@ class FacebookAdapter:
         )
         if r.status_code != 200:
             raise classify(r)
-        for item in body_of(r).get("data") or []:
-            if (item.get("message") or "") == post.text:
-                return str(item["id"])
-        return None
+        return id_of_text(body_of(r).get("data"), "message", post.text)
 
     async def fetch_metrics(
         self, client: httpx.AsyncClient, account: AccountRef, external_ids: list[str]

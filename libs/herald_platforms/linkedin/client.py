@@ -20,7 +20,7 @@ from herald_platforms.base import (
     PublishResult,
     TokenGrant,
 )
-from herald_platforms.common import TokenSession, body_of, call, expires_in
+from herald_platforms.common import TokenSession, body_of, call, expires_in, id_of_text
 from herald_platforms.errors import AuthFailed, OutcomeUnknown
 from herald_platforms.linkedin.errors import classify
 from herald_platforms.media import MediaGuard
@@ -188,10 +188,7 @@ class LinkedInAdapter:
             )
             if r.status_code != 200:
                 raise classify(r)
-            for item in body_of(r).get("elements") or []:
-                if item.get("commentary") == post.text:
-                    return str(item["id"])
-            return None
+            return id_of_text(body_of(r).get("elements"), "commentary", post.text)
 
         return await session.run(look)
 

@@ -18,7 +18,7 @@ from herald_platforms.base import (
     PublishResult,
     TokenGrant,
 )
-from herald_platforms.common import TokenSession, body_of, call, expires_in
+from herald_platforms.common import TokenSession, body_of, call, expires_in, id_of_text
 from herald_platforms.errors import AuthFailed, OutcomeUnknown
 from herald_platforms.media import MediaGuard
 from herald_platforms.oauth import basic, grant_uri, token_request
@@ -204,10 +204,7 @@ class XAdapter:
             )
             if r.status_code != 200:
                 raise classify(r)
-            for item in body_of(r).get("data") or []:
-                if item.get("text") == post.text:
-                    return str(item["id"])
-            return None
+            return id_of_text(body_of(r).get("data"), "text", post.text)
 
         return await session.run(look)
 
