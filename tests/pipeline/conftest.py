@@ -166,6 +166,8 @@ async def pipeline(pipeline_db: str, redis_url: str, sim: SimClient) -> AsyncIte
         "HERALD_LEASE_SECONDS": "5",
         "HERALD_RETRY_DELAYS_SECONDS": "[0.2, 0.2, 0.2]",
         "HERALD_MAX_SLEEP_SECONDS": "1",
+        # Small jobs, so several publishers share a run.
+        "HERALD_JOB_BATCH": "10",
         "HERALD_LOG_LEVEL": "WARNING",
         **{f"HERALD_{k.upper()}": v for k, v in sim.platform_settings_kwargs().items()},
     }

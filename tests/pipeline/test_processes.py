@@ -92,7 +92,10 @@ async def test_two_schedulers_two_publishers_500_posts_exactly_once(pipeline):
     await pipeline.sim.set_rate_limit("TWITTER", 1_000_000, 900)
     caller = await user_with_accounts(pipeline, ["TWITTER", "LINKEDIN"])
     procs = [pipeline.start("herald_scheduler", **BIG_LIMITS) for _ in range(2)]
-    procs += [pipeline.start("herald_publisher", **BIG_LIMITS) for _ in range(2)]
+    # At most 8 jobs each, so neither publisher can take the whole run alone.
+    procs += [
+        pipeline.start("herald_publisher", **BIG_LIMITS, HERALD_MAX_JOBS="8") for _ in range(2)
+    ]
     for p in procs:
         await pipeline.ready(p)
     tag = await _bulk_posts(pipeline, caller.id, 500, ["TWITTER", "LINKEDIN"], due_in=2)
