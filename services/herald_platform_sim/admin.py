@@ -97,6 +97,9 @@ async def rate_limits(request: Request) -> Response:
     st = state_of(request)
     data = json.loads(await request.body())
     for platform, v in data.items():
+        if platform.upper() == "INSTAGRAM":
+            st.ig_quota = int(v["limit"])  # read by content_publishing_limit
+            continue
         st.limits[platform.upper()] = (int(v["limit"]), float(v["window"]))
         st.windows.clear()
     return json_response({p: {"limit": v[0], "window": v[1]} for p, v in st.limits.items()})

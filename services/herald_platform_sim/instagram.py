@@ -65,7 +65,15 @@ def _create_container(st: SimState, owner: str, p: dict[str, Any]) -> Response:
         return graph_error("(#100) The parameter image_url is required.", 100)
     is_child = str(p.get("is_carousel_item", "false")).lower() == "true"
     st.containers[cid] = Container(
-        cid, owner, caption, str(url), [], is_child, st.now() + st.container_delay
+        cid,
+        owner,
+        caption,
+        str(url),
+        [],
+        is_child,
+        st.now() + st.container_delay,
+        # Media the simulator "cannot process": a URL that says so.
+        error="unprocessable" in str(url),
     )
     return json_response({"id": cid})
 
@@ -135,7 +143,10 @@ async def read(st: SimState, parts: list[str], p: dict[str, Any]) -> Response:
         return json_response(
             {
                 "data": [
-                    {"quota_usage": used, "config": {"quota_total": 100, "quota_duration": 86400}}
+                    {
+                        "quota_usage": used,
+                        "config": {"quota_total": st.ig_quota, "quota_duration": 86400},
+                    }
                 ]
             }
         )

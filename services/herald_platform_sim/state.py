@@ -102,6 +102,8 @@ class SimState:
         self.requests: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.windows: dict[tuple[str, str], deque[float]] = defaultdict(deque)
         self.limits: dict[str, tuple[int, float]] = {}
+        # Instagram's content_publishing_limit quota_total (documented as 50 or 100).
+        self.ig_quota = 100
         self.ids = itertools.count(1)
 
     # -- time ------------------------------------------------------------------------

@@ -33,6 +33,15 @@ def ig_account(refresh: str | None = "refresh-1"):
     return account("1789", expires_in=50 * 86400, refresh=refresh)
 
 
+def quota_left() -> None:
+    respx.get(f"{IG}/1789/content_publishing_limit").respond(
+        200,
+        json={
+            "data": [{"quota_usage": 3, "config": {"quota_total": 100, "quota_duration": 86400}}]
+        },
+    )
+
+
 def form(request: httpx.Request) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
 
@@ -46,6 +55,7 @@ def ig(settings, guard):
 
 @respx.mock
 async def test_instagram_single_image(ig, http):
+    quota_left()
     create = respx.post(f"{IG}/1789/media").respond(200, json={"id": "17889455560051444"})
     respx.get(f"{IG}/17889455560051444").respond(
         200, json={"status_code": "FINISHED", "id": "17889455560051444"}
@@ -61,6 +71,7 @@ async def test_instagram_single_image(ig, http):
 
 @respx.mock
 async def test_instagram_carousel(ig, http):
+    quota_left()
     ids = iter(["c1", "c2", "parent"])
     create = respx.post(f"{IG}/1789/media").mock(
         side_effect=lambda r: httpx.Response(200, json={"id": next(ids)})
@@ -86,6 +97,7 @@ async def test_instagram_carousel(ig, http):
 
 @respx.mock
 async def test_instagram_errors_sorted(ig, http):
+    quota_left()
     route = respx.post(f"{IG}/1789/media")
     post = PostPayload("x", ["https://cdn.example.com/a.jpg"])
     for response, kind in (
@@ -222,3 +234,17 @@ async def test_instagram_refreshes_a_token_within_a_week_of_expiry(ig, http):
     respx.get(f"{IG}/1789/media").respond(200, json={"data": []})
     await ig.find_published(http, account("1789", expires_in=3 * 86400), PostPayload("x"))
     assert refresh.called
+
+
+@respx.mock
+async def test_instagram_full_quota_waits(ig, http):
+    respx.get(f"{IG}/1789/content_publishing_limit").respond(
+        200,
+        json={
+            "data": [{"quota_usage": 50, "config": {"quota_total": 50, "quota_duration": 86400}}]
+        },
+    )
+    create = respx.post(f"{IG}/1789/media").respond(200, json={"id": "1"})
+    with pytest.raises(RateLimited):
+        await ig.publish(http, ig_account(), PostPayload("x", ["https://cdn.example.com/a.jpg"]))
+    assert not create.called

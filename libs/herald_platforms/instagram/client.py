@@ -19,7 +19,7 @@ from herald_platforms.base import (
     TokenGrant,
 )
 from herald_platforms.common import TokenSession, body_of, call, expires_in, id_of_text
-from herald_platforms.errors import AuthFailed, Rejected, Transient
+from herald_platforms.errors import AuthFailed, RateLimited, Rejected, Transient
 from herald_platforms.media import MediaGuard
 from herald_platforms.meta.graph import batch, classify
 from herald_platforms.oauth import grant_uri, token_response
@@ -27,6 +27,8 @@ from herald_platforms.oauth import grant_uri, token_response
 SCOPES = "instagram_business_basic,instagram_business_content_publish"
 # Long-lived tokens last 60 days and can be refreshed once a day: refresh a week ahead.
 REFRESH_AHEAD = timedelta(days=7)
+# The cap is a rolling 24 h window whose oldest slot is not reported: look again hourly.
+QUOTA_RETRY_SECONDS = 3600.0
 
 
 class InstagramAdapter:
@@ -169,6 +171,7 @@ class InstagramAdapter:
 
         async def go() -> str:
             token = session.creds.access_token
+            await self._check_quota(client, owner, token)
             if len(post.media_urls) == 1:
                 container = (
                     await self._post(
@@ -211,6 +214,25 @@ class InstagramAdapter:
             return str(published["id"])
 
         return PublishResult(await session.run(go), new_credentials=session.new)
+
+    async def _check_quota(self, client: httpx.AsyncClient, owner: str, token: str) -> None:
+        """Instagram's own publishing cap (documented as 50 or 100 per rolling 24 h): read it
+        live rather than trust either number; a full quota waits instead of failing."""
+        r = await call(
+            lambda: client.get(
+                f"{self.base}/{owner}/content_publishing_limit",
+                params={"fields": "quota_usage,config", "access_token": token},
+            )
+        )
+        if r.status_code != 200:
+            raise classify(r)
+        for entry in body_of(r).get("data") or []:
+            total = int((entry.get("config") or {}).get("quota_total", 0) or 0)
+            if total and int(entry.get("quota_usage", 0)) >= total:
+                raise RateLimited(
+                    f"Instagram's publishing limit of {total} posts per 24 hours is reached",
+                    retry_after=QUOTA_RETRY_SECONDS,
+                )
 
     async def find_published(
         self, client: httpx.AsyncClient, account: AccountRef, post: PostPayload

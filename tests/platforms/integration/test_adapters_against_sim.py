@@ -210,3 +210,24 @@ async def test_find_published_reconciles(env):
         assert await adapter.find_published(http, acct, post) is None
         done = await adapter.publish(http, acct, post)
         assert await adapter.find_published(http, acct, post) == done.external_post_id
+
+
+async def test_instagram_publishing_cap_is_read_live_and_waits(env):
+    settings, http, sim = env
+    adapter = get_adapter(Platform.INSTAGRAM, settings)
+    acct = await connect(settings, http, Platform.INSTAGRAM)
+    await sim.set_rate_limit("INSTAGRAM", 2, 86400)
+    for _ in range(2):
+        await adapter.publish(http, acct, PostPayload(text(), [sim.media_url()]))
+    with pytest.raises(RateLimited) as info:
+        await adapter.publish(http, acct, PostPayload(text(), [sim.media_url()]))
+    assert "2 posts per 24 hours" in info.value.message
+    assert len(await sim.published("INSTAGRAM")) == 2
+
+
+async def test_instagram_container_error_is_permanent(env):
+    settings, http, sim = env
+    adapter = get_adapter(Platform.INSTAGRAM, settings)
+    acct = await connect(settings, http, Platform.INSTAGRAM)
+    with pytest.raises(Rejected, match="ERROR"):
+        await adapter.publish(http, acct, PostPayload(text(), [sim.media_url("unprocessable.jpg")]))
