@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from herald_common import metrics
@@ -254,47 +255,62 @@ async def record(deps: Deps, post_ids: Sequence[uuid.UUID], works: list[Work]) -
     now = deps.clock()
     delays = list(deps.settings.retry_delays_seconds)
     counts: dict[str, int] = {}
+    result_rows: list[dict[str, Any]] = []
+    attempt_rows: list[dict[str, Any]] = []
+    reconnect: dict[uuid.UUID, tuple[uuid.UUID, Platform, str]] = {}
+    for work in works:
+        outcome = work.outcome
+        assert outcome is not None
+        verdict = decide(outcome, work.attempt_no, delays, now)
+        counts[verdict.status.value] = counts.get(verdict.status.value, 0) + 1
+        succeeded = verdict.status is ResultStatus.SUCCEEDED
+        # Every row carries the same keys, so each table gets one executemany.
+        result_rows.append(
+            {
+                "id": work.result_id,
+                "status": verdict.status,
+                "next_attempt_at": verdict.next_attempt_at,
+                "error_kind": verdict.error_kind,
+                "error_message": verdict.error_message,
+                "send_lease_until": None,
+                "external_post_id": outcome.external_post_id if succeeded else None,
+                "published_at": outcome.finished_at if succeeded else None,
+                "updated_at": now,
+            }
+        )
+        took = (outcome.finished_at - outcome.started_at).total_seconds()
+        late: float | None = None
+        if work.attempt_no == 1 and work.scheduled_at is not None:
+            late = (outcome.started_at - work.scheduled_at).total_seconds()
+            metrics.LATENESS.labels(work.platform.value).observe(late)
+        attempt_rows.append(
+            {
+                "id": work.attempt_id,
+                "outcome": outcome.kind,
+                "finished_at": outcome.finished_at,
+                "error_message": outcome.error,
+                "external_post_id": outcome.external_post_id,
+                "duration_ms": int(took * 1000),
+                "lateness_ms": int(late * 1000) if late is not None else None,
+            }
+        )
+        metrics.ATTEMPTS.labels(work.platform.value, outcome.kind.value).inc()
+        metrics.PLATFORM_SECONDS.labels(work.platform.value).observe(took)
+        if outcome.kind is AttemptOutcome.AUTH:
+            reconnect[work.account_id] = (work.user_id, work.platform, outcome.error or "")
     async with session_scope(deps.sessionmaker) as session:
-        by_result = {w.result_id: w for w in works}
-        results = await publishing.results_by_id(session, list(by_result))
-        attempts = await publishing.attempts_by_id(session, [w.attempt_id for w in works])
-        reconnect: dict[uuid.UUID, tuple[uuid.UUID, Platform, str]] = {}
+        if result_rows:
+            await session.execute(update(PostPlatformResult), result_rows)
+            await session.execute(update(PublishAttempt), attempt_rows)
         for work in works:
-            outcome = work.outcome
-            assert outcome is not None
-            result = results[work.result_id]
-            attempt = attempts[work.attempt_id]
-            verdict = decide(outcome, result.attempts, delays, now)
-            counts[verdict.status.value] = counts.get(verdict.status.value, 0) + 1
-            result.status = verdict.status
-            result.next_attempt_at = verdict.next_attempt_at
-            result.error_kind = verdict.error_kind
-            result.error_message = verdict.error_message
-            result.send_lease_until = None
-            if verdict.status is ResultStatus.SUCCEEDED:
-                result.external_post_id = outcome.external_post_id
-                result.published_at = outcome.finished_at
-            attempt.outcome = outcome.kind
-            attempt.finished_at = outcome.finished_at
-            attempt.error_message = outcome.error
-            attempt.external_post_id = outcome.external_post_id
-            took = (outcome.finished_at - outcome.started_at).total_seconds()
-            attempt.duration_ms = int(took * 1000)
-            metrics.ATTEMPTS.labels(work.platform.value, outcome.kind.value).inc()
-            metrics.PLATFORM_SECONDS.labels(work.platform.value).observe(took)
-            if work.attempt_no == 1 and work.scheduled_at is not None:
-                late = (outcome.started_at - work.scheduled_at).total_seconds()
-                attempt.lateness_ms = int(late * 1000)
-                metrics.LATENESS.labels(work.platform.value).observe(late)
-            if outcome.new_credentials is not None:
+            creds = work.outcome.new_credentials if work.outcome else None
+            if creds is not None:
                 await publishing.store_credentials(
                     session,
                     work.account_id,
-                    deps.box.encrypt_json(outcome.new_credentials.to_dict()),
-                    outcome.new_credentials.expires_at,
+                    deps.box.encrypt_json(creds.to_dict()),
+                    creds.expires_at,
                 )
-            if outcome.kind is AttemptOutcome.AUTH:
-                reconnect[work.account_id] = (work.user_id, work.platform, outcome.error or "")
         for account_id, (user_id, platform, reason) in reconnect.items():
             await publishing.mark_needs_reconnect(
                 session, account_id, user_id, platform, reason, now=now

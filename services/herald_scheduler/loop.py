@@ -152,6 +152,8 @@ class Scheduler:
         await self._listen()
         try:
             while not stop.is_set():
+                # Cleared before the pass: a NOTIFY that lands during it wakes the next one.
+                self._wake.clear()
                 try:
                     await self.run_once()
                     delay = await self._sleep_for()
@@ -162,7 +164,6 @@ class Scheduler:
                 except Exception:
                     log.exception("scheduler pass failed; trying again shortly")
                     delay = 1.0
-                self._wake.clear()
                 waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
                 await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
                 for w in waiters:

@@ -24,7 +24,7 @@ async def test_a_new_post_wakes_a_sleeping_scheduler(pipeline):
             return await post_status(pipeline, pid) != "SCHEDULED"
 
         await pipeline.until(claimed, seconds=30, step=False)
-        assert scheduler.stats.posts_claimed == 1
+        assert scheduler.stats.posts_claimed >= 1
     finally:
         stop.set()
         await loop

@@ -11,7 +11,7 @@ from sqlalchemy import and_, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from herald_db.enums import NotificationKind, Platform, PostStatus, ResultStatus
-from herald_db.models import Post, PostPlatformResult, PublishAttempt, PublishingAccount
+from herald_db.models import Post, PostPlatformResult, PublishingAccount
 from herald_db.repositories import events
 
 FINAL = (ResultStatus.SUCCEEDED, ResultStatus.FAILED)
@@ -70,24 +70,6 @@ async def active_accounts(
     for account in rows.scalars():
         out.setdefault((account.user_id, Platform(account.platform)), account)
     return out
-
-
-async def results_by_id(
-    session: AsyncSession, ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, PostPlatformResult]:
-    if not ids:
-        return {}
-    rows = await session.execute(
-        select(PostPlatformResult).where(PostPlatformResult.id.in_(ids)).with_for_update()
-    )
-    return {r.id: r for r in rows.scalars()}
-
-
-async def attempts_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, PublishAttempt]:
-    if not ids:
-        return {}
-    rows = await session.execute(select(PublishAttempt).where(PublishAttempt.id.in_(ids)))
-    return {a.id: a for a in rows.scalars()}
 
 
 async def store_credentials(
