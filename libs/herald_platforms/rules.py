@@ -45,9 +45,20 @@ class RuleViolation:
     message: str
 
 
+def x_weighted_length(text: str) -> int:
+    """X's weighted length (twitter-text v3).
+
+    Plain ASCII with no dot holds no URL and no emoji, and every ASCII character weighs 1:
+    its weighted length is its length, without the (slow) full parse.
+    """
+    if text.isascii() and "." not in text:
+        return len(text)
+    return int(parse_tweet(text).weightedLength)
+
+
 def text_length(platform: Platform, text: str) -> int:
     if platform is Platform.TWITTER:
-        return int(parse_tweet(text).weightedLength)
+        return x_weighted_length(text)
     return len(text)
 
 

@@ -14,11 +14,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from twitter_text import parse_tweet
 
 from herald_platform_sim import faults
 from herald_platform_sim.common import approve, bearer, json_response, params, state_of
 from herald_platform_sim.state import SimState, Token
+from herald_platforms.rules import x_weighted_length
 from herald_platforms.x.openapi import validator
 
 P = "TWITTER"
@@ -188,7 +188,7 @@ async def create_post(request: Request) -> Response:
             "text is required unless media is provided",
             "https://api.x.com/2/problems/invalid-request",
         )
-    if text and parse_tweet(text).weightedLength > 280:
+    if text and x_weighted_length(text) > 280:
         return problem(403, "Forbidden", "You are not permitted to perform this action.")
     for mid in media_ids:
         m = st.media.get(mid)

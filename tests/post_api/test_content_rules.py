@@ -140,3 +140,14 @@ async def test_every_broken_rule_is_listed(client, caller):
         ("INSTAGRAM", "text_length"),
         ("INSTAGRAM", "media_required"),
     }
+
+
+@pytest.mark.parametrize(
+    "text", ["plain words #tag @who", "x" * 300, "a.co", "see https://example.com/a", "日本 ok"]
+)
+def test_x_fast_path_agrees_with_the_full_parse(text):
+    from twitter_text import parse_tweet
+
+    from herald_platforms.rules import x_weighted_length
+
+    assert x_weighted_length(text) == parse_tweet(text).weightedLength
