@@ -99,28 +99,14 @@ def check(platform: Platform, text: str, media_count: int) -> list[RuleViolation
                 f"{name} needs at least {limits.min_media} image; this post has none.",
             )
         )
-    if limits.max_hashtags is not None:
-        tags = len(_HASHTAG.findall(text))
-        if tags > limits.max_hashtags:
-            out.append(
-                RuleViolation(
-                    platform,
-                    "hashtags",
-                    limits.max_hashtags,
-                    tags,
-                    f"{name} allows {limits.max_hashtags} hashtags; this text has {tags}.",
-                )
-            )
-    if limits.max_mentions is not None:
-        mentions = len(_MENTION.findall(text))
-        if mentions > limits.max_mentions:
-            out.append(
-                RuleViolation(
-                    platform,
-                    "mentions",
-                    limits.max_mentions,
-                    mentions,
-                    f"{name} allows {limits.max_mentions} @ mentions; this text has {mentions}.",
-                )
-            )
+    for rule, pattern, limit, what in (
+        ("hashtags", _HASHTAG, limits.max_hashtags, "hashtags"),
+        ("mentions", _MENTION, limits.max_mentions, "@ mentions"),
+    ):
+        if limit is None:
+            continue
+        found = len(pattern.findall(text))
+        if found > limit:
+            message = f"{name} allows {limit} {what}; this text has {found}."
+            out.append(RuleViolation(platform, rule, limit, found, message))
     return out
