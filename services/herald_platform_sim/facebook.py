@@ -33,9 +33,7 @@ async def _publish(
         else "media",
     )
     tok = _token(request, p, ("page",))
-    if plan.kind == "revoke" and tok is not None:
-        st.revoke_account(P, tok.account.login)
-        tok = None
+    tok = faults.survives(st, plan, P, tok)
     if tok is None:
         return _invalid_token()
     if tok.account.page_id != page_id:

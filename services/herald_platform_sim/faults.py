@@ -11,7 +11,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from herald_platform_sim.state import SimState
+from herald_platform_sim.state import SimState, Token
 
 
 @dataclass
@@ -62,3 +62,11 @@ def _from_script(fault: dict[str, Any], hold: float) -> Plan:
 async def hold(p: Plan) -> None:
     """Keep the request open past the client's timeout."""
     await asyncio.sleep(p.hold)
+
+
+def survives(state: SimState, p: Plan, platform: str, token: Token | None) -> Token | None:
+    """The caller's token after this request's faults: a revoke fault revokes it first."""
+    if p.kind == "revoke" and token is not None:
+        state.revoke_account(platform, token.account.login)
+        return None
+    return token

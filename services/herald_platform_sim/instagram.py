@@ -20,9 +20,7 @@ async def dispatch(request: Request, st: SimState, parts: list[str], p: dict[str
     if request.method == "POST" and len(parts) == 2 and parts[1] in ("media", "media_publish"):
         plan = await faults.plan(st, P, "publish" if parts[1] == "media_publish" else "media")
         tok = _token(request, p, KINDS)
-        if plan.kind == "revoke" and tok is not None:
-            st.revoke_account(P, tok.account.login)
-            tok = None
+        tok = faults.survives(st, plan, P, tok)
         if tok is None:
             return _invalid_token()
         if tok.account.user_id != parts[0]:

@@ -143,9 +143,7 @@ async def posts(request: Request) -> Response:
         )
     plan = await faults.plan(st, P, "publish")
     tok = _auth(request)
-    if plan.kind == "revoke" and tok is not None:
-        st.revoke_account(P, tok.account.login)
-        tok = None
+    tok = faults.survives(st, plan, P, tok)
     if tok is None:
         return _unauthorized()
     if plan.kind == "timeout":

@@ -143,9 +143,7 @@ async def create_post(request: Request) -> Response:
     settings = request.app.state.settings
     plan = await faults.plan(st, P, "publish")
     tok = _auth(request)
-    if plan.kind == "revoke" and tok is not None:
-        st.revoke_account(P, tok.account.login)
-        tok = None
+    tok = faults.survives(st, plan, P, tok)
     if tok is None:
         return unauthorized()
     if plan.kind == "timeout":
