@@ -18,9 +18,9 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "== installing dependencies into $(VENV)"
 	@$(BIN)/python -m pip install -q --upgrade pip >$(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; exit 1)
-	@$(BIN)/python -m pip install -e '.[dev]' >>$(VENV)/install.log 2>&1 || (tail -40 $(VENV)/install.log; exit 1)
-	@# Every package under libs/ and services/ is importable, including ones added later.
-	@$(BIN)/python -c 'import sysconfig, pathlib; r = pathlib.Path.cwd(); pathlib.Path(sysconfig.get_paths()["purelib"], "herald_paths.pth").write_text("%s\n%s\n" % (r / "libs", r / "services"))'
+	@$(BIN)/python -m pip install -e '.[dev,embedded]' >>$(VENV)/install.log 2>&1 || (tail -40 $(VENV)/install.log; exit 1)
+	@# Every package under libs/, services/ and dev/ is importable, including ones added later.
+	@$(BIN)/python -c 'import sysconfig, pathlib; r = pathlib.Path.cwd(); pathlib.Path(sysconfig.get_paths()["purelib"], "herald_paths.pth").write_text("".join("%s\n" % (r / d) for d in ("libs", "services", "dev")))'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -29,13 +29,13 @@ run: install
 	@$(BIN)/python -m herald_devrun $(if $(filter 1 yes true,$(EMBEDDED)),--embedded)
 
 lint: install
-	@$(BIN)/ruff check libs services tests
-	@$(BIN)/ruff format --check libs services tests
+	@$(BIN)/ruff check libs services dev tests
+	@$(BIN)/ruff format --check libs services dev tests
 	@$(BIN)/mypy
 
 format: install
-	@$(BIN)/ruff format libs services tests
-	@$(BIN)/ruff check --fix libs services tests
+	@$(BIN)/ruff format libs services dev tests
+	@$(BIN)/ruff check --fix libs services dev tests
 
 test: install lint
 	@$(BIN)/pytest $(PYTEST_ARGS)
