@@ -4,7 +4,8 @@
 - ``POST /_sim/script`` ``{"platform": "TWITTER", "action": "publish", "faults":
   [{"fault": "error", "status": 503}, {"fault": "rate_limit", "retry_after": 7}]}`` — the
   next matching requests answer these, in order (faults: error, timeout, rate_limit,
-  revoke, drop_after_create)
+  revoke, drop_after_create; X also usage_cap; Graph faults may name a ``code`` and
+  ``subcode``; the token endpoints plan the action "oauth")
 - ``GET /_sim/published?platform=&account=`` everything published, with its request
 - ``GET /_sim/requests`` counters per platform and action
 - ``PUT /_sim/rate_limits`` ``{"TWITTER": {"limit": 300, "window": 900}}``

@@ -16,10 +16,13 @@ from herald_platform_sim.state import SimState, Token
 
 @dataclass
 class Plan:
-    kind: str | None = None  # error, timeout, rate_limit, revoke, drop_after_create
+    kind: str | None = None  # error, timeout, rate_limit, revoke, drop_after_create, usage_cap
     status: int = 503
     retry_after: float = 30.0
     hold: float = 30.0
+    # Graph API answers: the error code and subcode to answer with (else a generic one).
+    code: int | None = None
+    subcode: int | None = None
 
 
 async def plan(state: SimState, platform: str, action: str) -> Plan:
@@ -56,6 +59,8 @@ def _from_script(fault: dict[str, Any], hold: float) -> Plan:
         status=int(fault.get("status", 503)),
         retry_after=float(fault.get("retry_after", 30)),
         hold=float(fault.get("hold", hold)),
+        code=fault.get("code"),
+        subcode=fault.get("subcode"),
     )
 
 

@@ -9,7 +9,8 @@ from starlette.responses import Response
 
 from herald_platform_sim import faults
 from herald_platform_sim.common import graph_error, json_response
-from herald_platform_sim.meta import _fault_response, _invalid_token, _token
+from herald_platform_sim.faults import Plan
+from herald_platform_sim.meta import _fault_response, _invalid_token, _scripted_error, _token
 from herald_platform_sim.state import Container, SimState
 
 P = "INSTAGRAM"
@@ -34,7 +35,7 @@ async def dispatch(request: Request, st: SimState, parts: list[str], p: dict[str
             return early
         if parts[1] == "media":
             return _create_container(st, parts[0], p)
-        return _publish(st, parts[0], p, plan.kind == "drop_after_create")
+        return _publish(st, parts[0], p, plan)
     tok = _token(request, p, KINDS)
     if tok is None:
         return _invalid_token()
@@ -84,7 +85,7 @@ def _status(st: SimState, c: Container) -> str:
     return "FINISHED" if st.now() >= c.ready_at else "IN_PROGRESS"
 
 
-def _publish(st: SimState, owner: str, p: dict[str, Any], drop: bool) -> Response:
+def _publish(st: SimState, owner: str, p: dict[str, Any], plan: Plan) -> Response:
     c = st.containers.get(str(p.get("creation_id")))
     if c is None or c.account != owner or c.is_child:
         return graph_error("(#100) Invalid creation_id", 100)
@@ -104,7 +105,11 @@ def _publish(st: SimState, owner: str, p: dict[str, Any], drop: bool) -> Respons
         external_id=st.new_id(17),
     )
     c.published_id = pub.external_id
-    if drop:
+    if plan.kind == "drop_after_create":
+        # Published, yet the answer is an error: a generic 500, or the scripted one (e.g.
+        # 4/2207051, "restricted activity", which may come after the media went out).
+        if plan.code is not None:
+            return _scripted_error(plan)
         return graph_error("An unexpected error has occurred.", 2, status=500)
     return json_response({"id": pub.external_id})
 

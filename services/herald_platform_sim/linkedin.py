@@ -149,6 +149,8 @@ async def posts(request: Request) -> Response:
     if plan.kind == "timeout":
         await faults.hold(plan)
     if plan.kind == "error":
+        if plan.status == 409:
+            return error(409, "A write conflict occurred. Retry the request.")
         return error(plan.status, "Internal Server Error")
     if plan.kind == "rate_limit":
         return error(

@@ -88,14 +88,32 @@ def _throttle(platform: str) -> Response:
 
 def _fault_response(plan: Plan, platform: str) -> Response | None:
     if plan.kind == "error":
+        return _scripted_error(plan)
+    if plan.kind == "rate_limit":
+        return _throttle(platform)
+    return None
+
+
+# Messages of the Graph errors a script may ask for by code/subcode (platforms.md §2.5).
+MESSAGES = {
+    (4, 2207051): "We restrict certain activity to protect our community. Let us know if "
+    "you think that we made a mistake.",
+    (4, None): "(#4) Application request limit reached",
+}
+
+
+def _scripted_error(plan: Plan) -> Response:
+    """A Graph error: the scripted code and subcode, or a generic "unexpected error" (2)."""
+    if plan.code is None:
         return graph_error(
             "An unexpected error has occurred. Please retry your request later.",
             2,
             status=plan.status,
         )
-    if plan.kind == "rate_limit":
-        return _throttle(platform)
-    return None
+    message = MESSAGES.get((plan.code, plan.subcode)) or MESSAGES.get(
+        (plan.code, None), f"(#{plan.code}) Error"
+    )
+    return graph_error(message, plan.code, subcode=plan.subcode, status=plan.status)
 
 
 def _invalid_token() -> Response:
@@ -123,6 +141,10 @@ async def graph(request: Request) -> Response:
     if platform == "FACEBOOK" and head == "oauth" and parts[1:] == ["access_token"]:
         return _fb_token(st, p)
     if platform == "INSTAGRAM" and head in ("access_token", "refresh_access_token"):
+        plan = await faults.plan(st, platform, "oauth")
+        early = _fault_response(plan, platform)
+        if early is not None:
+            return early
         return _ig_token(st, p, head)
     if head == "me" and len(parts) == 2 and parts[1] == "accounts":
         tok = _token(request, p, ("user_long", "user_short"))
@@ -247,4 +269,4 @@ routes = [
     Route("/instagram/{rest:path}", graph, methods=["GET", "POST", "DELETE"]),
 ]
 
-__all__ = ["_fault_response", "_invalid_token", "_token", "faults", "routes"]
+__all__ = ["_fault_response", "_invalid_token", "_scripted_error", "_token", "faults", "routes"]

@@ -37,6 +37,20 @@ def problem(
     )
 
 
+def usage_capped() -> Response:
+    """The monthly product cap (platforms.md §1.3): no retry helps before the month ends."""
+    return json_response(
+        {
+            "title": "UsageCapExceeded",
+            "detail": "Usage cap exceeded: Monthly product cap",
+            "type": "https://api.x.com/2/problems/usage-capped",
+            "period": "Monthly",
+            "scope": "Product",
+        },
+        429,
+    )
+
+
 def unauthorized() -> Response:
     return problem(401, "Unauthorized", "Unauthorized")
 
@@ -157,6 +171,8 @@ async def create_post(request: Request) -> Response:
             "Too Many Requests",
             headers={"retry-after": str(int(plan.retry_after))},
         )
+    if plan.kind == "usage_cap":
+        return usage_capped()
     try:
         body = json.loads(await request.body() or b"null")
     except ValueError:
