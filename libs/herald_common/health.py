@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Response
@@ -10,6 +11,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+log = logging.getLogger(__name__)
 
 Check = Callable[[], Awaitable[None]]
 
@@ -43,7 +46,18 @@ async def run_checks(checks: dict[str, Check], limit_seconds: float = 2.0) -> di
     return results
 
 
-def add_health_routes(app: FastAPI, checks: Callable[[], dict[str, Check]]) -> None:
+Refresh = Callable[[], Awaitable[None]]
+
+
+def add_health_routes(
+    app: FastAPI, checks: Callable[[], dict[str, Check]], refresh: Refresh | None = None
+) -> None:
+    """``/healthz``, ``/readyz`` (``checks`` must pass) and ``/metrics``.
+
+    ``refresh`` updates gauges read at scrape time (queue depth, retries pending); when it
+    fails or is slow, the scrape still answers with the last values.
+    """
+
     @app.get("/healthz", tags=["health"], summary="Liveness: the process answers")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
@@ -57,4 +71,9 @@ def add_health_routes(app: FastAPI, checks: Callable[[], dict[str, Check]]) -> N
 
     @app.get("/metrics", tags=["health"], summary="Prometheus metrics")
     async def metrics() -> Response:
+        if refresh is not None:
+            try:
+                await asyncio.wait_for(refresh(), 2.0)
+            except Exception as exc:  # noqa: BLE001 - stale gauges beat a failed scrape
+                log.warning("could not refresh gauges for /metrics (%s)", type(exc).__name__)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

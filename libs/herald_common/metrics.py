@@ -1,15 +1,58 @@
-"""Prometheus metrics the services export at /metrics."""
+"""Prometheus metrics the services export at /metrics.
+
+Every name Herald exports is defined here, once, so the services, the Grafana dashboard
+(``deploy/grafana/herald.json``) and the operations guide (``docs/operations.md``) agree.
+Each process exports the families it moves; the others read zero.
+
+Labels stay bounded: ``route`` is the route's template (``/v1/posts/{post_id}``), never
+the raw path; ``platform`` is one of the four platforms; the ``outcome`` and
+``failure_class`` values are the lower-cased enum values listed beside each metric.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
+
+# -- HTTP (post API; the other services' small health servers too) ------------------------
+
+HTTP_SECONDS = Histogram(
+    "herald_http_request_duration_seconds",
+    "Time to answer one HTTP request, by route template",
+    ["method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+# Requests that matched no route (404s, scanners) share one label value.
+UNMATCHED_ROUTE = "<unmatched>"
+
+# -- scheduler ----------------------------------------------------------------------------
 
 CLAIMED = Counter(
-    "herald_scheduler_claimed_total", "Items the scheduler handed to the publisher", ["kind"]
+    "herald_scheduler_claimed_total",
+    "Items the scheduler handed to the publisher; kind: posts, retries, leases",
+    ["kind"],
 )
 JOBS_ENQUEUED = Counter("herald_scheduler_jobs_enqueued_total", "arq jobs enqueued")
+RETRIES_PENDING = Gauge(
+    "herald_retries_pending",
+    "Platform results waiting to be retried (RETRY_WAIT), read when scraped",
+    ["platform"],
+)
+QUEUE_DEPTH = Gauge(
+    "herald_arq_queue_depth", "Jobs waiting in the arq queue, read when scraped", ["queue"]
+)
+
+# -- publisher ----------------------------------------------------------------------------
+
 ATTEMPTS = Counter(
-    "herald_publish_attempts_total", "Platform attempts by outcome", ["platform", "outcome"]
+    "herald_publish_attempts_total",
+    "Platform attempts by what the attempt itself ended in (the AttemptOutcome values)",
+    ["platform", "outcome"],
+)
+OUTCOMES = Counter(
+    "herald_publish_outcomes_total",
+    "What each platform attempt meant for its result. outcome: succeeded, retry, failed; "
+    "failure_class: none, transient, rate_limited, unknown, auth, permanent",
+    ["platform", "outcome", "failure_class"],
 )
 LATENESS = Histogram(
     "herald_publish_lateness_seconds",
@@ -23,3 +66,45 @@ PLATFORM_SECONDS = Histogram(
     ["platform"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
 )
+WEBHOOK_DELIVERIES = Counter(
+    "herald_webhook_deliveries_total",
+    "Webhook delivery attempts. outcome: delivered, retry, failed, endpoint_disabled",
+    ["outcome"],
+)
+
+# -- analytics ----------------------------------------------------------------------------
+
+ANALYTICS_FETCHES = Counter(
+    "herald_analytics_fetches_total",
+    "Metric fetches from the platforms, one per post and platform. outcome: succeeded, "
+    "or a failure class: transient, rate_limited, auth, permanent",
+    ["platform", "outcome"],
+)
+ANALYTICS_FETCH_SECONDS = Histogram(
+    "herald_analytics_fetch_seconds",
+    "Time one metrics request (a batch of posts) took",
+    ["platform"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
+)
+
+# Every family name above, for the dashboard and deploy checks.
+NAMES = (
+    "herald_http_request_duration_seconds",
+    "herald_scheduler_claimed_total",
+    "herald_scheduler_jobs_enqueued_total",
+    "herald_retries_pending",
+    "herald_arq_queue_depth",
+    "herald_publish_attempts_total",
+    "herald_publish_outcomes_total",
+    "herald_publish_lateness_seconds",
+    "herald_platform_request_seconds",
+    "herald_webhook_deliveries_total",
+    "herald_analytics_fetches_total",
+    "herald_analytics_fetch_seconds",
+)
+
+
+def outcome_labels(status: str, failure_class: str | None) -> tuple[str, str]:
+    """``(outcome, failure_class)`` of :data:`OUTCOMES` for a result status and error kind."""
+    outcome = {"succeeded": "succeeded", "retry_wait": "retry"}.get(status.lower(), "failed")
+    return outcome, (failure_class or "none").lower()

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Iterator
 import uvicorn
 from fastapi import FastAPI
 
-from herald_common.health import Check, add_health_routes
+from herald_common.health import Check, Refresh, add_health_routes
 
 
 class _QuietServer(uvicorn.Server):
@@ -21,9 +21,11 @@ class _QuietServer(uvicorn.Server):
         yield
 
 
-def health_app(title: str, checks: Callable[[], dict[str, Check]]) -> FastAPI:
+def health_app(
+    title: str, checks: Callable[[], dict[str, Check]], refresh: Refresh | None = None
+) -> FastAPI:
     app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
-    add_health_routes(app, checks)
+    add_health_routes(app, checks, refresh)
     return app
 
 

@@ -187,6 +187,7 @@ def _fail_without_sending(
     name = result.platform.value
     result.status = ResultStatus.FAILED
     result.error_kind = "auth"
+    metrics.OUTCOMES.labels(name, "failed", "auth").inc()
     if account is None:
         result.error_message = f"No connected {name} account. Connect one, then retry the post."
     else:
@@ -295,6 +296,9 @@ async def record(deps: Deps, post_ids: Sequence[uuid.UUID], works: list[Work]) -
             }
         )
         metrics.ATTEMPTS.labels(work.platform.value, outcome.kind.value).inc()
+        metrics.OUTCOMES.labels(
+            work.platform.value, *metrics.outcome_labels(verdict.status.value, verdict.error_kind)
+        ).inc()
         metrics.PLATFORM_SECONDS.labels(work.platform.value).observe(took)
         if outcome.kind is AttemptOutcome.AUTH:
             reconnect[work.account_id] = (work.user_id, work.platform, outcome.error or "")

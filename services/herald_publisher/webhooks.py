@@ -8,12 +8,24 @@ from typing import Any
 
 from sqlalchemy import select
 
+from herald_common import metrics
 from herald_common.webhooks import send
 from herald_db.models import WebhookDelivery, WebhookEndpoint
 from herald_db.session import session_scope
 
 
 async def deliver_webhook(ctx: dict[str, Any], delivery_id: str, attempt: int) -> str:
+    outcome = await _deliver(ctx, delivery_id, attempt)
+    if outcome in _COUNTED:
+        metrics.WEBHOOK_DELIVERIES.labels(outcome.replace(" ", "_")).inc()
+    return outcome
+
+
+# What the job returns for an attempt that was made (the rest found nothing to do).
+_COUNTED = {"delivered", "retry", "failed", "endpoint disabled"}
+
+
+async def _deliver(ctx: dict[str, Any], delivery_id: str, attempt: int) -> str:
     settings = ctx["settings"]
     clock = ctx["clock"]
     box = ctx["box"]

@@ -25,6 +25,7 @@ async def main(stop: asyncio.Event) -> None:
         health_app(
             "Herald scheduler",
             lambda: {"postgres": postgres_check(engine), "redis": redis_check(arq)},
+            scheduler.refresh_gauges,
         ),
         settings.scheduler_host,
         settings.scheduler_port,

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from herald_common import metrics
 from herald_common.jobs import PUBLISH_JOB, publish_job_id
 from herald_common.timeutil import Clock, utcnow
+from herald_db.enums import Platform
 from herald_db.repositories import accounts, claims
 from herald_db.repositories.posts import DUE_CHANNEL
 from herald_db.session import session_scope, sync_url
@@ -145,6 +146,15 @@ class Scheduler:
             await accounts.warn_expiring(
                 session, now=now, within=timedelta(days=self.settings.expiry_warning_days)
             )
+
+    async def refresh_gauges(self) -> None:
+        """Retries pending and the arq queue's depth, for a /metrics scrape."""
+        async with session_scope(self.sessionmaker) as session:
+            waiting = await claims.retries_waiting(session)
+        for platform in Platform:
+            metrics.RETRIES_PENDING.labels(platform.value).set(waiting.get(platform.value, 0))
+        depth = await self.arq.zcard(self.settings.queue_name)
+        metrics.QUEUE_DEPTH.labels(self.settings.queue_name).set(depth)
 
     # -- the loop ---------------------------------------------------------------------
 

@@ -131,3 +131,14 @@ async def next_wake_at(session: AsyncSession) -> datetime | None:
     row = (await session.execute(text(NEXT_WAKE))).one()
     times = [t for t in row if t is not None]
     return min(times) if times else None
+
+
+async def retries_waiting(session: AsyncSession) -> dict[str, int]:
+    """Platform results waiting to retry, per platform (walks the retry partial index)."""
+    rows = await session.execute(
+        text(
+            "SELECT platform, count(*) AS n FROM post_platform_results "
+            "WHERE status = 'RETRY_WAIT' GROUP BY platform"
+        )
+    )
+    return {str(r.platform): int(r.n) for r in rows}
