@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -13,12 +14,14 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from herald_common.crypto import SecretBox
-from herald_common.errors import Unauthorized
+from herald_common.errors import AppError, Unauthorized
 from herald_common.timeutil import Clock
 from herald_db.models import User
 from herald_db.repositories import users as users_repo
 from herald_post_api.auth.security import TokenError, decode_access_token
 from herald_post_api.settings import PostApiSettings
+
+log = logging.getLogger(__name__)
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
@@ -43,22 +46,41 @@ def get_redis(request: Request) -> Redis:
     return redis
 
 
+class CommitFailed(AppError):
+    status = 503
+    slug = "commit-failed"
+    title = "The change was not saved"
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed when the handler returns, else rolled back."""
+    """One transaction per request, committed before the response is sent.
+
+    ``SessionDep`` gives this dependency the endpoint's scope, so FastAPI runs the commit
+    after the handler returns and before the status line goes out: a client holding a 2xx
+    can read what it made on any connection, and a commit that fails answers 503, never 2xx.
+    """
     async with request.app.state.sessionmaker() as session:
         try:
             yield session
-            await session.commit()
         except BaseException:
             await session.rollback()
             raise
+        try:
+            await session.commit()
+        except Exception as exc:
+            log.exception("commit failed on %s %s", request.method, request.url.path)
+            raise CommitFailed(
+                "The change could not be saved; retry the request (with the same "
+                "Idempotency-Key where one was sent).",
+                headers={"Retry-After": "1"},
+            ) from exc
 
 
 SettingsDep = Annotated[PostApiSettings, Depends(get_settings)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 BoxDep = Annotated[SecretBox, Depends(get_box)]
 RedisDep = Annotated[Redis, Depends(get_redis)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 async def get_current_user(
