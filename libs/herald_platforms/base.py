@@ -1,8 +1,9 @@
 """The adapter protocol and the values that cross it.
 
-Adapters are stateless: each call gets the account's decrypted credentials and a shared
-``httpx.AsyncClient``; when a call refreshes tokens it returns the new credentials so the
-caller stores them (encrypted) in the same transaction as the result.
+Adapters are stateless: each call gets the account (its credentials held by a
+:class:`~herald_platforms.tokens.TokenKeeper`) and a shared ``httpx.AsyncClient``. A call
+that renews the credentials does so through the keeper, which records them at once (see
+:mod:`herald_platforms.tokens`); nothing about tokens comes back in a result.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, Protocol
 import httpx
 
 from herald_db.enums import Platform
+from herald_platforms.tokens import TokenKeeper
 
 
 @dataclass(slots=True)
@@ -48,7 +50,11 @@ class AccountRef:
     """What an adapter needs to know about the account it acts for."""
 
     external_account_id: str
-    credentials: Credentials
+    tokens: TokenKeeper
+
+    @property
+    def credentials(self) -> Credentials:
+        return self.tokens.current
 
 
 @dataclass(slots=True)
@@ -62,8 +68,6 @@ class PostPayload:
 @dataclass(slots=True)
 class PublishResult:
     external_post_id: str
-    # Set when the tokens were refreshed during the call: store these.
-    new_credentials: Credentials | None = None
     # True when the post was found already published (reconciliation), not sent now.
     reconciled: bool = False
 

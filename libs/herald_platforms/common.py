@@ -1,4 +1,4 @@
-"""Pieces every adapter uses: sorting transport errors, token freshness, safe messages."""
+"""Pieces every adapter uses: sorting transport errors, token expiry, safe messages."""
 
 from __future__ import annotations
 
@@ -8,20 +8,9 @@ from typing import Any, TypeVar
 
 import httpx
 
-from herald_platforms.base import Credentials
-from herald_platforms.errors import AuthFailed, OutcomeUnknown, Transient
+from herald_platforms.errors import OutcomeUnknown, Transient
 
 T = TypeVar("T")
-
-# Refresh a token that expires within this long before using it.
-REFRESH_AHEAD = timedelta(minutes=5)
-
-
-def expiring(expires_at: datetime | None, now: datetime | None = None) -> bool:
-    if expires_at is None:
-        return False
-    now = now or datetime.now(UTC)
-    return expires_at - now <= REFRESH_AHEAD
 
 
 def expires_in(seconds: Any, now: datetime | None = None) -> datetime | None:
@@ -67,48 +56,6 @@ def retry_after(response: httpx.Response, default: float | None = None) -> float
         except ValueError:
             return default
     return default
-
-
-class TokenSession:
-    """The credentials of one adapter call: refreshed ahead of expiry, or once after a 401.
-
-    ``new`` holds refreshed credentials for the caller to store.
-    """
-
-    def __init__(
-        self,
-        adapter: Any,
-        client: httpx.AsyncClient,
-        creds: Credentials,
-        ahead: timedelta = REFRESH_AHEAD,
-    ) -> None:
-        self.adapter = adapter
-        self.client = client
-        self.creds = creds
-        self.ahead = ahead
-        self.new: Credentials | None = None
-        self.refreshed = False
-
-    def can_refresh(self) -> bool:
-        return bool(self.creds.refresh_token) and not self.refreshed
-
-    async def refresh(self) -> None:
-        self.creds = self.new = await self.adapter.refresh(self.client, self.creds)
-        self.refreshed = True
-
-    async def fresh(self) -> None:
-        exp = self.creds.expires_at
-        if exp is not None and exp - datetime.now(UTC) <= self.ahead and self.can_refresh():
-            await self.refresh()
-
-    async def run(self, action: Callable[[], Awaitable[T]]) -> T:
-        try:
-            return await action()
-        except AuthFailed:
-            if not self.can_refresh():
-                raise
-            await self.refresh()
-            return await action()
 
 
 def safe(message: str, limit: int = 300) -> str:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from herald_db.enums import AttemptOutcome, ResultStatus
-from herald_platforms.base import Credentials
 
 
 @dataclass(slots=True)
@@ -17,7 +16,6 @@ class Outcome:
     external_post_id: str | None = None
     error: str | None = None
     retry_after: float | None = None
-    new_credentials: Credentials | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,9 @@ Three steps, so a (post, platform) pair goes out at most once:
 2. *Send* (no transaction): every platform of every post at once with ``asyncio.gather``.
    An attempt whose earlier outcome is unknown (its worker died after sending, or the
    answer never came) asks the platform first and sends only if the post is not there.
-3. *Record* (one transaction): each outcome onto its result and attempt, refreshed tokens
-   onto their accounts, the post's own status, notifications and webhook events.
+3. *Record* (one transaction): each outcome onto its result and attempt, the post's own
+   status, notifications and webhook events. (Tokens renewed during step 2 are already
+   stored: the account's keeper writes them the moment the platform answers.)
 
 If the worker dies between 1 and 3, the post's lease runs out, the scheduler hands it out
 again, and step 1 finds the results still SENDING past their lease: reconciled, not resent.
@@ -21,7 +22,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +30,7 @@ import httpx
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from herald_accounts import StoredTokens, TokenStore, UnreadableCredentials
 from herald_common import metrics
 from herald_common.crypto import SecretBox
 from herald_common.ratelimit import RateLimiter
@@ -36,7 +38,7 @@ from herald_db.enums import AttemptOutcome, Platform, ResultStatus
 from herald_db.models import PostPlatformResult, PublishAttempt, PublishingAccount
 from herald_db.repositories import publishing
 from herald_db.session import session_scope
-from herald_platforms.base import AccountRef, Credentials, PlatformAdapter, PostPayload
+from herald_platforms.base import AccountRef, PlatformAdapter, PostPayload
 from herald_platforms.errors import (
     AuthFailed,
     OutcomeUnknown,
@@ -63,7 +65,7 @@ class Work:
     platform: Platform
     account_id: uuid.UUID
     external_account_id: str
-    credentials: Credentials
+    tokens: StoredTokens
     payload: PostPayload
     scheduled_at: datetime | None
     reconcile_first: bool
@@ -80,6 +82,10 @@ class Deps:
     settings: PublisherSettings
     clock: Callable[[], datetime]
     worker_name: str = "publisher"
+    tokens: TokenStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tokens = TokenStore(self.sessionmaker, self.box)
 
 
 async def publish_posts(deps: Deps, post_ids: Sequence[uuid.UUID]) -> dict[str, int]:
@@ -97,7 +103,7 @@ async def prepare(deps: Deps, post_ids: Sequence[uuid.UUID]) -> list[Work]:
     lease = timedelta(seconds=deps.settings.lease_seconds)
     works: list[Work] = []
     pending: list[PublishAttempt] = []
-    creds_by_account: dict[uuid.UUID, dict[str, Any]] = {}
+    keepers: dict[uuid.UUID, StoredTokens | None] = {}
     async with session_scope(deps.sessionmaker) as session:
         rows = await publishing.lock_results_needing_work(session, post_ids, now=now)
         if not rows:
@@ -112,6 +118,11 @@ async def prepare(deps: Deps, post_ids: Sequence[uuid.UUID]) -> list[Work]:
             account = accounts.get((posts[result.post_id].user_id, Platform(result.platform)))
             if account is None or account.needs_reconnect:
                 _fail_without_sending(result, account, now)
+                continue
+            if account.id not in keepers:
+                keepers[account.id] = await _open(session, deps, account, now)
+            if keepers[account.id] is None:
+                _fail_without_sending(result, account, now, UnreadableCredentials().reason)
             else:
                 ready.append((result, account))
         limits = [deps.settings.rate_limit(r.platform.value) for r, _ in ready]
@@ -151,9 +162,8 @@ async def prepare(deps: Deps, post_ids: Sequence[uuid.UUID]) -> list[Work]:
             )
             session.add(attempt)
             pending.append(attempt)
-            if account.id not in creds_by_account:
-                creds_by_account[account.id] = deps.box.decrypt_json(account.credentials)
-            creds = Credentials.from_dict(creds_by_account[account.id])
+            keeper = keepers[account.id]
+            assert keeper is not None
             works.append(
                 Work(
                     result_id=result.id,
@@ -164,7 +174,7 @@ async def prepare(deps: Deps, post_ids: Sequence[uuid.UUID]) -> list[Work]:
                     platform=Platform(result.platform),
                     account_id=account.id,
                     external_account_id=account.external_account_id,
-                    credentials=creds,
+                    tokens=keeper,
                     payload=PostPayload(
                         text=(post.content_variants or {}).get(result.platform.value, post.content),
                         media_urls=list(post.media_urls),
@@ -181,8 +191,27 @@ async def prepare(deps: Deps, post_ids: Sequence[uuid.UUID]) -> list[Work]:
     return works
 
 
+async def _open(
+    session: AsyncSession, deps: Deps, account: PublishingAccount, now: datetime
+) -> StoredTokens | None:
+    """The account's keeper; None when its credentials cannot be decrypted, and then the
+    account (only it) is marked for reconnecting and its user told."""
+    try:
+        creds = deps.tokens.credentials(account.credentials)
+    except UnreadableCredentials as exc:
+        log.error("credentials of account %s cannot be decrypted", account.id)
+        await publishing.mark_needs_reconnect(
+            session, account.id, account.user_id, Platform(account.platform), exc.reason, now=now
+        )
+        return None
+    return deps.tokens.keeper(account.id, creds)
+
+
 def _fail_without_sending(
-    result: PostPlatformResult, account: PublishingAccount | None, now: datetime
+    result: PostPlatformResult,
+    account: PublishingAccount | None,
+    now: datetime,
+    reason: str | None = None,
 ) -> None:
     name = result.platform.value
     result.status = ResultStatus.FAILED
@@ -191,7 +220,7 @@ def _fail_without_sending(
     if account is None:
         result.error_message = f"No connected {name} account. Connect one, then retry the post."
     else:
-        reason = account.reconnect_reason or "its access was revoked or expired"
+        reason = reason or account.reconnect_reason or "its access was revoked or expired"
         result.error_message = (
             f"The {name} account needs reconnecting ({reason}). Reconnect it, then retry."
         )
@@ -202,7 +231,7 @@ def _fail_without_sending(
 
 async def send(deps: Deps, work: Work) -> None:
     adapter = deps.adapters[work.platform]
-    account = AccountRef(work.external_account_id, work.credentials)
+    account = AccountRef(work.external_account_id, work.tokens)
     started = deps.clock()
     try:
         if work.reconcile_first:
@@ -218,7 +247,6 @@ async def send(deps: Deps, work: Work) -> None:
             started,
             deps.clock(),
             external_post_id=result.external_post_id,
-            new_credentials=result.new_credentials,
         )
     except RateLimited as exc:
         work.outcome = _failed(AttemptOutcome.RATE_LIMITED, started, deps, exc, exc.retry_after)
@@ -306,15 +334,6 @@ async def record(deps: Deps, post_ids: Sequence[uuid.UUID], works: list[Work]) -
         if result_rows:
             await session.execute(update(PostPlatformResult), result_rows)
             await session.execute(update(PublishAttempt), attempt_rows)
-        for work in works:
-            creds = work.outcome.new_credentials if work.outcome else None
-            if creds is not None:
-                await publishing.store_credentials(
-                    session,
-                    work.account_id,
-                    deps.box.encrypt_json(creds.to_dict()),
-                    creds.expires_at,
-                )
         for account_id, (user_id, platform, reason) in reconnect.items():
             await publishing.mark_needs_reconnect(
                 session, account_id, user_id, platform, reason, now=now

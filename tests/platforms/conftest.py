@@ -10,6 +10,7 @@ import pytest
 from herald_common.settings import PlatformSettings
 from herald_platforms.base import AccountRef, Credentials
 from herald_platforms.media import MediaGuard
+from herald_platforms.tokens import MemoryTokens
 
 
 async def public_resolver(host: str) -> list[str]:
@@ -41,10 +42,12 @@ def account(
 ) -> AccountRef:
     return AccountRef(
         external_id,
-        Credentials(
-            access_token="access-1",
-            refresh_token=refresh,
-            expires_at=datetime.now(UTC) + timedelta(seconds=expires_in),
-            extra=dict(extra),
+        MemoryTokens(
+            Credentials(
+                access_token="access-1",
+                refresh_token=refresh,
+                expires_at=datetime.now(UTC) + timedelta(seconds=expires_in),
+                extra=dict(extra),
+            )
         ),
     )

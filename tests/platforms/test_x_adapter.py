@@ -53,9 +53,10 @@ def _valid(schema: str, instance: object) -> None:
 @respx.mock
 async def test_text_post_is_valid_per_x_openapi(adapter, http):
     route = respx.post(f"{API}/2/tweets").respond(201, json=CREATED)
-    result = await adapter.publish(http, account(), PostPayload("Hello from the API!"))
+    acct = account()
+    result = await adapter.publish(http, acct, PostPayload("Hello from the API!"))
     assert result.external_post_id == "1346889436626259968"
-    assert result.new_credentials is None
+    assert acct.tokens.renewals == 0
     sent = json.loads(route.calls[0].request.content)
     assert sent == {"text": "Hello from the API!"}
     assert route.calls[0].request.headers["authorization"] == "Bearer access-1"
@@ -107,12 +108,13 @@ async def test_chunked_upload_requests_are_valid_per_x_openapi(adapter, http):
 async def test_token_about_to_expire_is_refreshed_first(adapter, http):
     token = respx.post(f"{API}/2/oauth2/token").respond(200, json=TOKEN)
     post = respx.post(f"{API}/2/tweets").respond(201, json=CREATED)
-    result = await adapter.publish(http, account(expires_in=60), PostPayload("hi"))
+    acct = account(expires_in=60)
+    await adapter.publish(http, acct, PostPayload("hi"))
     assert b"grant_type=refresh_token" in token.calls[0].request.content
     assert token.calls[0].request.headers["authorization"].startswith("Basic ")
     assert post.calls[0].request.headers["authorization"] == "Bearer access-2"
-    assert result.new_credentials.access_token == "access-2"
-    assert result.new_credentials.refresh_token == "refresh-2"
+    assert acct.credentials.access_token == "access-2"
+    assert acct.credentials.refresh_token == "refresh-2"
 
 
 @respx.mock
@@ -124,10 +126,12 @@ async def test_401_refreshes_once_then_retries(adapter, http):
             httpx.Response(201, json=CREATED),
         ]
     )
-    result = await adapter.publish(http, account(), PostPayload("hi"))
+    acct = account()
+    result = await adapter.publish(http, acct, PostPayload("hi"))
     assert result.external_post_id == CREATED["data"]["id"]
+    assert acct.credentials.access_token == "access-2"
     # No new refresh token came back: the old one is kept.
-    assert result.new_credentials.refresh_token == "refresh-1"
+    assert acct.credentials.refresh_token == "refresh-1"
 
 
 @respx.mock
@@ -142,8 +146,20 @@ async def test_revoked_token_is_auth_failed(adapter, http):
 async def test_refresh_endpoint_down_is_transient_not_dead(adapter, http):
     respx.post(f"{API}/2/oauth2/token").respond(503)
     with pytest.raises(Transient) as info:
-        await adapter.publish(http, account(expires_in=30), PostPayload("hi"))
+        await adapter.publish(http, account(expires_in=-30), PostPayload("hi"))
     assert not isinstance(info.value, AuthFailed)
+
+
+@respx.mock
+async def test_a_renewal_put_off_does_not_stop_a_token_that_still_works(adapter, http):
+    token = respx.post(f"{API}/2/oauth2/token").respond(503)
+    post = respx.post(f"{API}/2/tweets").respond(201, json=CREATED)
+    acct = account(expires_in=30)
+    result = await adapter.publish(http, acct, PostPayload("hi"))
+    assert token.called
+    assert result.external_post_id == CREATED["data"]["id"]
+    assert post.calls[0].request.headers["authorization"] == "Bearer access-1"
+    assert acct.tokens.renewals == 0
 
 
 @respx.mock

@@ -72,16 +72,6 @@ async def active_accounts(
     return out
 
 
-async def store_credentials(
-    session: AsyncSession, account_id: uuid.UUID, encrypted: bytes, expires_at: datetime | None
-) -> None:
-    await session.execute(
-        update(PublishingAccount)
-        .where(PublishingAccount.id == account_id)
-        .values(credentials=encrypted, token_expires_at=expires_at)
-    )
-
-
 async def mark_needs_reconnect(
     session: AsyncSession,
     account_id: uuid.UUID,

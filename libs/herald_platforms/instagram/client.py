@@ -18,11 +18,12 @@ from herald_platforms.base import (
     PublishResult,
     TokenGrant,
 )
-from herald_platforms.common import TokenSession, body_of, call, expires_in, id_of_text
+from herald_platforms.common import body_of, call, expires_in, id_of_text
 from herald_platforms.errors import AuthFailed, RateLimited, Rejected, Transient
 from herald_platforms.media import MediaGuard
 from herald_platforms.meta.graph import batch, classify
 from herald_platforms.oauth import grant_uri, token_response
+from herald_platforms.tokens import TokenSession
 
 SCOPES = "instagram_business_basic,instagram_business_content_publish"
 # Long-lived tokens last 60 days and can be refreshed once a day: refresh a week ahead.
@@ -120,7 +121,7 @@ class InstagramAdapter:
         )
 
     def _session(self, client: httpx.AsyncClient, account: AccountRef) -> TokenSession:
-        return TokenSession(self, client, account.credentials, REFRESH_AHEAD)
+        return TokenSession(self, client, account, REFRESH_AHEAD)
 
     async def _post(
         self,
@@ -213,7 +214,7 @@ class InstagramAdapter:
             )
             return str(published["id"])
 
-        return PublishResult(await session.run(go), new_credentials=session.new)
+        return PublishResult(await session.run(go))
 
     async def _check_quota(self, client: httpx.AsyncClient, owner: str, token: str) -> None:
         """Instagram's own publishing cap (documented as 50 or 100 per rolling 24 h): read it

@@ -20,11 +20,12 @@ from herald_platforms.base import (
     PublishResult,
     TokenGrant,
 )
-from herald_platforms.common import TokenSession, body_of, call, expires_in, id_of_text
+from herald_platforms.common import body_of, call, expires_in, id_of_text
 from herald_platforms.errors import AuthFailed, OutcomeUnknown
 from herald_platforms.linkedin.errors import classify
 from herald_platforms.media import MediaGuard
 from herald_platforms.oauth import grant_uri, token_request
+from herald_platforms.tokens import TokenSession
 
 SCOPES = "openid profile w_member_social"
 
@@ -135,7 +136,7 @@ class LinkedInAdapter:
     async def publish(
         self, client: httpx.AsyncClient, account: AccountRef, post: PostPayload
     ) -> PublishResult:
-        session = TokenSession(self, client, account.credentials)
+        session = TokenSession(self, client, account)
         await session.fresh()
         author = self.author(account)
 
@@ -170,12 +171,12 @@ class LinkedInAdapter:
                 raise OutcomeUnknown("LinkedIn accepted the post but returned no id")
             return urn
 
-        return PublishResult(await session.run(go), new_credentials=session.new)
+        return PublishResult(await session.run(go))
 
     async def find_published(
         self, client: httpx.AsyncClient, account: AccountRef, post: PostPayload
     ) -> str | None:
-        session = TokenSession(self, client, account.credentials)
+        session = TokenSession(self, client, account)
         await session.fresh()
 
         async def look() -> str | None:
@@ -195,7 +196,7 @@ class LinkedInAdapter:
     async def fetch_metrics(
         self, client: httpx.AsyncClient, account: AccountRef, external_ids: list[str]
     ) -> list[Metrics]:
-        session = TokenSession(self, client, account.credentials)
+        session = TokenSession(self, client, account)
         await session.fresh()
         sem = asyncio.Semaphore(10)
 

@@ -18,10 +18,11 @@ from herald_platforms.base import (
     PublishResult,
     TokenGrant,
 )
-from herald_platforms.common import TokenSession, body_of, call, expires_in, id_of_text
+from herald_platforms.common import body_of, call, expires_in, id_of_text
 from herald_platforms.errors import AuthFailed, OutcomeUnknown
 from herald_platforms.media import MediaGuard
 from herald_platforms.oauth import basic, grant_uri, token_request
+from herald_platforms.tokens import TokenSession
 from herald_platforms.x.errors import classify
 
 SCOPES = "tweet.read tweet.write users.read offline.access media.write"
@@ -96,7 +97,7 @@ class XAdapter:
     async def publish(
         self, client: httpx.AsyncClient, account: AccountRef, post: PostPayload
     ) -> PublishResult:
-        session = TokenSession(self, client, account.credentials)
+        session = TokenSession(self, client, account)
         await session.fresh()
         media_ids = [
             await session.run(partial(self._upload, client, session, url))
@@ -120,7 +121,7 @@ class XAdapter:
                 raise OutcomeUnknown("X accepted the post but returned no id")
             return str(post_id)
 
-        return PublishResult(await session.run(create), new_credentials=session.new)
+        return PublishResult(await session.run(create))
 
     async def _upload(self, client: httpx.AsyncClient, session: TokenSession, url: str) -> str:
         creds = session.creds
@@ -191,7 +192,7 @@ class XAdapter:
     async def find_published(
         self, client: httpx.AsyncClient, account: AccountRef, post: PostPayload
     ) -> str | None:
-        session = TokenSession(self, client, account.credentials)
+        session = TokenSession(self, client, account)
         await session.fresh()
 
         async def look() -> str | None:
@@ -211,7 +212,7 @@ class XAdapter:
     async def fetch_metrics(
         self, client: httpx.AsyncClient, account: AccountRef, external_ids: list[str]
     ) -> list[Metrics]:
-        session = TokenSession(self, client, account.credentials)
+        session = TokenSession(self, client, account)
         await session.fresh()
         out: list[Metrics] = []
         for start in range(0, len(external_ids), LOOKUP_BATCH):

@@ -22,6 +22,7 @@ from herald_platforms.errors import (
     Transient,
 )
 from herald_platforms.registry import get_adapter
+from herald_platforms.tokens import MemoryTokens
 
 ALL = list(Platform)
 
@@ -41,7 +42,7 @@ async def connect(settings, http, platform: Platform, login: str | None = None) 
     assert r.status_code == 302
     code = httpx.URL(r.headers["location"]).params["code"]
     grant = await adapter.exchange_code(http, code, "http://app/cb", verifier)
-    return AccountRef(grant.external_account_id, grant.credentials)
+    return AccountRef(grant.external_account_id, MemoryTokens(grant.credentials))
 
 
 def text() -> str:
@@ -135,10 +136,11 @@ async def test_token_refreshed_before_publish(env, platform):
     acct = await connect(settings, http, platform)
     # The token is about to run out (for Instagram: within its week-ahead refresh window).
     acct.credentials.expires_at = datetime.now(UTC) + timedelta(seconds=60)
+    before = acct.credentials.access_token
     media = [sim.media_url()] if platform is Platform.INSTAGRAM else []
-    result = await adapter.publish(http, acct, PostPayload(text(), media))
-    assert result.new_credentials is not None
-    assert result.new_credentials.access_token != acct.credentials.access_token
+    await adapter.publish(http, acct, PostPayload(text(), media))
+    assert acct.tokens.renewals == 1
+    assert acct.credentials.access_token != before
 
 
 async def test_expired_token_is_refreshed_after_a_401(env):
@@ -147,8 +149,8 @@ async def test_expired_token_is_refreshed_after_a_401(env):
     login = uuid.uuid4().hex[:8]
     acct = await connect(settings, http, Platform.TWITTER, login)
     await sim.expire_token("TWITTER", login)
-    result = await adapter.publish(http, acct, PostPayload(text()))
-    assert result.new_credentials is not None
+    await adapter.publish(http, acct, PostPayload(text()))
+    assert acct.tokens.renewals == 1
 
 
 @pytest.mark.parametrize("platform", ALL)
