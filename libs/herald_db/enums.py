@@ -61,6 +61,14 @@ class AttemptOutcome(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
+class DeliveryStatus(StrEnum):
+    """One webhook delivery: PENDING until sent or given up; DELIVERED and FAILED are final."""
+
+    PENDING = "PENDING"
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"
+
+
 class NotificationKind(StrEnum):
     POST_FAILED = "post.failed"
     POST_PUBLISHED = "post.published"

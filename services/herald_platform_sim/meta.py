@@ -94,7 +94,7 @@ def _fault_response(plan: Plan, platform: str) -> Response | None:
     return None
 
 
-# Messages of the Graph errors a script may ask for by code/subcode (platforms.md §2.5).
+# Messages of the Graph errors a script may ask for by code/subcode, as Meta words them.
 MESSAGES = {
     (4, 2207051): "We restrict certain activity to protect our community. Let us know if "
     "you think that we made a mistake.",

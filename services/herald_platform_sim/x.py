@@ -38,7 +38,8 @@ def problem(
 
 
 def usage_capped() -> Response:
-    """The monthly product cap (platforms.md §1.3): no retry helps before the month ends."""
+    """X's monthly product cap (a 429 typed ``usage-capped``): no retry helps before the
+    period ends."""
     return json_response(
         {
             "title": "UsageCapExceeded",

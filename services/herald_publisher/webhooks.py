@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from herald_common import metrics
 from herald_common.webhooks import send
+from herald_db.enums import DeliveryStatus
 from herald_db.models import WebhookDelivery, WebhookEndpoint
 from herald_db.session import session_scope
 
@@ -41,10 +42,10 @@ async def _deliver(ctx: dict[str, Any], delivery_id: str, attempt: int) -> str:
         if row is None:
             return "skipped"
         delivery, endpoint = row
-        if delivery.status != "PENDING" or delivery.attempts != attempt:
+        if delivery.status is not DeliveryStatus.PENDING or delivery.attempts != attempt:
             return "already handled"
         if not endpoint.is_active:
-            delivery.status = "FAILED"
+            delivery.status = DeliveryStatus.FAILED
             delivery.last_error = "endpoint disabled"
             return "endpoint disabled"
         now = clock()
@@ -61,12 +62,12 @@ async def _deliver(ctx: dict[str, Any], delivery_id: str, attempt: int) -> str:
         delivery.last_status_code = outcome.status_code
         delivery.last_error = outcome.error
         if outcome.ok:
-            delivery.status = "DELIVERED"
+            delivery.status = DeliveryStatus.DELIVERED
             delivery.delivered_at = clock()
             delivery.next_attempt_at = None
             return "delivered"
         if delivery.attempts >= settings.webhook_max_attempts:
-            delivery.status = "FAILED"
+            delivery.status = DeliveryStatus.FAILED
             delivery.next_attempt_at = None
             return "failed"
         backoff = settings.webhook_backoff_seconds

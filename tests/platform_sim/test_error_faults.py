@@ -1,4 +1,4 @@
-"""Scripted answers for the error classes of platforms.md §5: X's usage cap, LinkedIn's write
+"""Scripted answers for the platforms' harder error classes: X's usage cap, LinkedIn's write
 conflict, Instagram's restricted-activity block (which may come after the media went out) and
 a throttled Instagram token refresh."""
 

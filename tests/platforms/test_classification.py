@@ -1,4 +1,5 @@
-"""Each platform's documented error answers land in the right class (platforms.md §1-§5)."""
+"""Each platform's documented error answers land in the right class (the answers each
+adapter's ``errors`` module describes)."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from herald_db.base import Base, TimestampMixin, new_id
+from herald_db.enums import DeliveryStatus, enum_column
 
 
 class WebhookEndpoint(TimestampMixin, Base):
@@ -43,7 +44,9 @@ class WebhookDelivery(Base):
     message_id: Mapped[str] = mapped_column(String(64), unique=True)
     event_type: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    status: Mapped[str] = mapped_column(String(16), default="PENDING")
+    status: Mapped[DeliveryStatus] = mapped_column(
+        enum_column(DeliveryStatus, "delivery_status"), default=DeliveryStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None]
     last_status_code: Mapped[int | None]

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from herald_db.enums import DeliveryStatus
 from herald_db.models import Notification, WebhookDelivery, WebhookEndpoint
 
 EVENT_TYPES = (
@@ -97,7 +98,7 @@ async def emit(
                 message_id=message_id(dedupe_key, endpoint_id),
                 event_type=event_type,
                 payload=envelope,
-                status="PENDING",
+                status=DeliveryStatus.PENDING,
                 attempts=0,
                 next_attempt_at=now,
                 created_at=now,

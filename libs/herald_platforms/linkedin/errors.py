@@ -1,4 +1,11 @@
-"""LinkedIn's answers sorted into our error classes (platforms.md §3.5)."""
+"""LinkedIn's answers sorted into our error classes.
+
+LinkedIn answers ``{"status", "serviceErrorCode", "code", "message"}``. 401 is an invalid,
+revoked or expired token (serviceErrorCode 65600-65602); 422 with an input error coded
+``DUPLICATE_POST`` is a duplicate; 429 is a throttle whose daily quotas reset at 00:00 UTC;
+5xx is LinkedIn's side (unknown on a create: LinkedIn takes no idempotency key); any other
+4xx (400 bad field, 403 missing permission, 426 retired LinkedIn-Version) is a refusal.
+"""
 
 from __future__ import annotations
 

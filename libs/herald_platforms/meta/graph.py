@@ -1,4 +1,14 @@
-"""Graph API errors sorted into our classes (platforms.md §2.5, §4.5) and batch requests."""
+"""Graph API errors sorted into our classes, and batch requests.
+
+Instagram and Facebook answer ``{"error": {"message", "type", "code", "error_subcode"}}``.
+Codes 190 and 102 are token problems (expired, revoked, password changed, app removed);
+4, 17, 32, 341, 613 and 80001/80002 are throttles (the usage headers tell how long until
+access returns, ``estimated_time_to_regain_access`` in minutes); 9 with subcode 2207042 is
+Instagram's daily publishing cap; 506 and subcode 1366051 are duplicates; 1, 2, -1, -2 and
+the subcodes in :data:`TRANSIENT_SUBCODES` (media not ready, download timeouts, "service
+temporarily unavailable") pass; anything else (100 bad parameter, 10 and 200-299 missing
+permission, content refused) is a refusal. A batch carries at most 50 operations.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,13 @@
-"""X's answers sorted into our error classes (platforms.md §1.3, §1.5)."""
+"""X's answers sorted into our error classes.
+
+X v2 answers errors as RFC 7807 problems (``{"title", "detail", "type", "status"}``); old
+endpoints still send v1.1's ``{"errors": [{"code", "message"}]}``. 401 is a token X no
+longer takes; 403 "You are not allowed to create a Tweet with duplicate content." is a
+duplicate, any other 403 or 4xx a refusal. 429 is either the per-user window (wait until
+``x-rate-limit-reset``, Unix seconds) or, with a ``type`` ending in ``usage-capped``, a
+usage cap that lasts until the ``x-user-limit-24hour-reset`` (or app) header says. 5xx is
+X's side; on a create it leaves the outcome unknown, because X takes no idempotency key.
+"""
 
 from __future__ import annotations
 

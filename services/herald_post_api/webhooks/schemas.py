@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
+from herald_db.enums import DeliveryStatus
+
 EventType = Literal["post.published", "post.failed", "account.needs_reconnect", "account.expiring"]
 
 
@@ -52,7 +54,7 @@ class DeliveryRead(BaseModel):
     id: uuid.UUID
     message_id: str
     event_type: str
-    status: str
+    status: DeliveryStatus
     attempts: int
     next_attempt_at: datetime | None
     last_status_code: int | None
