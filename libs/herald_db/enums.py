@@ -86,3 +86,22 @@ def enum_column(enum: type[StrEnum], name: str) -> SAEnum:
         values_callable=lambda e: [m.value for m in e],
         validate_strings=True,
     )
+
+
+class FetchStatus(StrEnum):
+    """One planned metrics fetch of one (post, platform).
+
+    PENDING: waiting for its time (or for a retry, or leased to a collector until
+    ``next_at``). DONE: a snapshot was stored. GONE: the post no longer exists on the
+    platform, so this and every later fetch of it stop. FAILED: given up, ``last_error``
+    says why.
+    """
+
+    PENDING = "PENDING"
+    DONE = "DONE"
+    GONE = "GONE"
+    FAILED = "FAILED"
+
+
+# When metrics are fetched, after a platform published the post.
+CHECKPOINTS: dict[str, int] = {"1h": 3600, "6h": 6 * 3600, "24h": 24 * 3600, "7d": 7 * 86400}

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import httpx
 
 from herald_db.enums import Platform
+from herald_platforms.errors import PlatformError
 from herald_platforms.tokens import TokenKeeper
 
 
@@ -82,6 +83,19 @@ class Metrics:
 
 
 @dataclass(slots=True)
+class MetricsMissing:
+    """An item of a metrics batch that came back without figures, and why: a batch never
+    drops an item silently. ``error`` is a :class:`~herald_platforms.errors.Gone` when the
+    post no longer exists on the platform."""
+
+    external_post_id: str
+    error: PlatformError
+
+
+MetricsItem = Metrics | MetricsMissing
+
+
+@dataclass(slots=True)
 class TokenGrant:
     credentials: Credentials
     external_account_id: str
@@ -105,7 +119,13 @@ class PlatformAdapter(Protocol):
 
     async def fetch_metrics(
         self, client: httpx.AsyncClient, account: AccountRef, external_ids: list[str]
-    ) -> list[Metrics]: ...
+    ) -> list[MetricsItem]:
+        """One item per id, in order, in as few requests as the platform allows.
+
+        A failure of the whole request raises; a failure of one item is returned as a
+        :class:`MetricsMissing` for that item.
+        """
+        ...
 
     async def refresh(self, client: httpx.AsyncClient, credentials: Credentials) -> Credentials: ...
 

@@ -10,7 +10,8 @@ The hierarchy::
     ├── AuthFailed                token expired and could not be refreshed, or revoked:
     │                             the user must reconnect the account
     └── Rejected                  the platform refused this content or request for good
-        └── Duplicate             the platform says this content was already posted
+        ├── Duplicate             the platform says this content was already posted
+        └── Gone                  the post no longer exists on the platform (deleted)
 
 ``Transient`` errors raised while *refreshing* a token stay ``Transient``: a refresh endpoint
 that is down does not mean the token is dead.
@@ -55,3 +56,7 @@ class Rejected(PlatformError):
 
 class Duplicate(Rejected):
     kind = "duplicate"
+
+
+class Gone(Rejected):
+    kind = "gone"

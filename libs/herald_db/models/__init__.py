@@ -1,7 +1,13 @@
 """ORM models, one module per table."""
 
 from herald_db.models.account import PublishingAccount
-from herald_db.models.analytics import AnalyticsSnapshot
+from herald_db.models.analytics import (
+    AnalyticsBackfill,
+    AnalyticsFetch,
+    AnalyticsLatest,
+    AnalyticsSnapshot,
+    PlatformPattern,
+)
 from herald_db.models.attempt import PublishAttempt
 from herald_db.models.idempotency import IdempotencyKey
 from herald_db.models.notification import Notification
@@ -12,10 +18,14 @@ from herald_db.models.user import User
 from herald_db.models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "AnalyticsBackfill",
+    "AnalyticsFetch",
+    "AnalyticsLatest",
     "AnalyticsSnapshot",
     "IdempotencyKey",
     "Notification",
     "OAuthState",
+    "PlatformPattern",
     "Post",
     "PostPlatformResult",
     "PublishAttempt",

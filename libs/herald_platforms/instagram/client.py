@@ -14,6 +14,8 @@ from herald_platforms.base import (
     AccountRef,
     Credentials,
     Metrics,
+    MetricsItem,
+    MetricsMissing,
     PostPayload,
     PublishResult,
     TokenGrant,
@@ -21,7 +23,7 @@ from herald_platforms.base import (
 from herald_platforms.common import body_of, call, expires_in, id_of_text
 from herald_platforms.errors import AuthFailed, RateLimited, Rejected, Transient
 from herald_platforms.media import MediaGuard
-from herald_platforms.meta.graph import batch, classify
+from herald_platforms.meta.graph import batch, classify, item_error, raise_for_auth
 from herald_platforms.oauth import grant_uri, token_response
 from herald_platforms.tokens import TokenSession
 
@@ -30,6 +32,8 @@ SCOPES = "instagram_business_basic,instagram_business_content_publish"
 REFRESH_AHEAD = timedelta(days=7)
 # The cap is a rolling 24 h window whose oldest slot is not reported: look again hourly.
 QUOTA_RETRY_SECONDS = 3600.0
+# Media insights read for each post (views stand for impressions since Graph v22).
+METRICS = "views,likes,comments,shares"
 
 
 class InstagramAdapter:
@@ -260,25 +264,24 @@ class InstagramAdapter:
 
     async def fetch_metrics(
         self, client: httpx.AsyncClient, account: AccountRef, external_ids: list[str]
-    ) -> list[Metrics]:
+    ) -> list[MetricsItem]:
+        """Media insights through Graph batch requests: 50 media per call."""
         session = self._session(client, account)
         await session.fresh()
         version = self.settings.meta_graph_version
         ops = [
-            {
-                "method": "GET",
-                "relative_url": f"{version}/{mid}/insights?metric=views,likes,comments,shares",
-            }
+            {"method": "GET", "relative_url": f"{version}/{mid}/insights?metric={METRICS}"}
             for mid in external_ids
         ]
 
-        async def go() -> list[Metrics]:
+        async def go() -> list[MetricsItem]:
             answers = await batch(
                 client, self.settings.instagram_graph_base, session.creds.access_token, ops
             )
-            out = []
+            out: list[MetricsItem] = []
             for mid, (status, body) in zip(external_ids, answers, strict=True):
                 if status != 200:
+                    out.append(MetricsMissing(mid, item_error(status, body)))
                     continue
                 values = {
                     d["name"]: int((d.get("values") or [{}])[0].get("value", 0))
@@ -293,6 +296,7 @@ class InstagramAdapter:
                         impressions=values.get("views", 0),
                     )
                 )
+            raise_for_auth([m.error for m in out if isinstance(m, MetricsMissing)])
             return out
 
         return await session.run(go)

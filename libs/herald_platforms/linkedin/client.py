@@ -16,12 +16,21 @@ from herald_platforms.base import (
     AccountRef,
     Credentials,
     Metrics,
+    MetricsItem,
+    MetricsMissing,
     PostPayload,
     PublishResult,
     TokenGrant,
 )
 from herald_platforms.common import body_of, call, expires_in, id_of_text
-from herald_platforms.errors import AuthFailed, OutcomeUnknown
+from herald_platforms.errors import (
+    AuthFailed,
+    Gone,
+    OutcomeUnknown,
+    PlatformError,
+    RateLimited,
+    Rejected,
+)
 from herald_platforms.linkedin.errors import classify
 from herald_platforms.media import MediaGuard
 from herald_platforms.oauth import grant_uri, token_request
@@ -195,54 +204,58 @@ class LinkedInAdapter:
 
     async def fetch_metrics(
         self, client: httpx.AsyncClient, account: AccountRef, external_ids: list[str]
-    ) -> list[Metrics]:
+    ) -> list[MetricsItem]:
+        """Member post statistics (``r_member_postAnalytics``): LinkedIn answers one post and
+        one metric per call, so each post takes one call per metric, ten calls at a time."""
         session = TokenSession(self, client, account)
         await session.fresh()
         sem = asyncio.Semaphore(10)
 
-        async def one(urn: str) -> Metrics:
+        async def count(urn: str, kind: str) -> int:
             async with sem:
-                h = self._headers(session.creds)
-                r = await call(
-                    lambda: client.get(
-                        self._url(f"/rest/socialActions/{quote(urn, safe='')}"), headers=h
-                    )
-                )
-                if r.status_code != 200:
-                    raise classify(r)
-                social = body_of(r)
-                counts = {}
-                for kind in ("IMPRESSION", "RESHARE"):
-                    entity = f"(share:{quote(urn, safe='')})"
-                    r = await call(
-                        partial(
-                            client.get,
-                            self._url("/rest/memberCreatorPostAnalytics"),
-                            params={
-                                "q": "entity",
-                                "entity": entity,
-                                "queryType": kind,
-                                "aggregation": "TOTAL",
-                            },
-                            headers=h,
-                        )
-                    )
-                    if r.status_code != 200:
-                        raise classify(r)
-                    counts[kind] = sum(
-                        int(e.get("count", 0)) for e in body_of(r).get("elements", [])
-                    )
-                return Metrics(
-                    urn,
-                    likes=int(social.get("likesSummary", {}).get("totalLikes", 0)),
-                    shares=counts["RESHARE"],
-                    comments=int(
-                        social.get("commentsSummary", {}).get("aggregatedTotalComments", 0)
-                    ),
-                    impressions=counts["IMPRESSION"],
-                )
+                url = self._url("/rest/memberCreatorPostAnalytics?" + analytics_query(urn, kind))
+                r = await call(partial(client.get, url, headers=self._headers(session.creds)))
+            if r.status_code == 404:
+                raise Gone("LinkedIn no longer has this post")
+            if r.status_code != 200:
+                raise classify(r)
+            # Posts nobody saw yet are left out of the answer: zero.
+            return sum(int(e.get("count", 0)) for e in body_of(r).get("elements") or [])
 
-        return await session.run(lambda: asyncio.gather(*(one(u) for u in external_ids)))
+        async def one(urn: str) -> MetricsItem:
+            try:
+                got = await asyncio.gather(*(count(urn, kind) for kind in METRIC_QUERIES))
+            except (AuthFailed, RateLimited):
+                raise  # the account's token or quota: the whole batch
+            except PlatformError as exc:
+                return MetricsMissing(urn, exc)
+            impressions, reactions, comments, reshares = got
+            return Metrics(
+                urn, likes=reactions, shares=reshares, comments=comments, impressions=impressions
+            )
+
+        async def all_posts() -> list[MetricsItem]:
+            return list(await asyncio.gather(*(one(u) for u in external_ids)))
+
+        return await session.run(all_posts)
+
+
+# One memberCreatorPostAnalytics call per metric; in this order.
+METRIC_QUERIES = ("IMPRESSION", "REACTION", "COMMENT", "RESHARE")
+# The entity's union member for each post URN type.
+ENTITY_KEYS = {"share": "share", "ugcPost": "ugc"}
+
+
+def analytics_query(urn: str, query_type: str) -> str:
+    """The query string of a single-post statistics call, encoded as Rest.li 2.0 wants it:
+    the URN percent-encoded inside the entity's parentheses, the parentheses and the union
+    key as they are (``entity=(share:urn%3Ali%3Ashare%3A123)``; a ``urn:li:ugcPost:``
+    goes under ``ugc``)."""
+    parts = urn.split(":")
+    if len(parts) < 4 or parts[:2] != ["urn", "li"] or parts[2] not in ENTITY_KEYS:
+        raise Rejected(f"Not a LinkedIn post URN: {urn[:100]}")
+    entity = f"({ENTITY_KEYS[parts[2]]}:{quote(urn, safe='')})"
+    return f"q=entity&entity={entity}&queryType={query_type}&aggregation=TOTAL"
 
 
 def _credentials(data: dict[str, Any], keep: Credentials | None = None) -> Credentials:

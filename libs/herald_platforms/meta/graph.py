@@ -22,6 +22,7 @@ from herald_platforms.common import body_of, call, safe
 from herald_platforms.errors import (
     AuthFailed,
     Duplicate,
+    Gone,
     OutcomeUnknown,
     PlatformError,
     RateLimited,
@@ -85,6 +86,22 @@ def classify_body(
             return OutcomeUnknown(message, status_code=status, code=str(code))
         return Transient(message, status_code=status, code=str(code))
     return Rejected(message, status_code=status, code=str(code))
+
+
+def item_error(status: int, body: Any) -> PlatformError:
+    """The error of one operation of a batch (an object that no longer exists is Gone)."""
+    err = body.get("error", {}) if isinstance(body, dict) else {}
+    if err.get("code") == 100 and err.get("error_subcode") == 33:
+        return Gone(safe(f"The post no longer exists: {err.get('message') or 'gone'}"))
+    return classify_body(status, body)
+
+
+def raise_for_auth(errors: list[PlatformError]) -> None:
+    """A token refused inside a batch is the account's token: refused for the whole batch,
+    so the caller refreshes it (or marks the account) instead of failing item by item."""
+    for error in errors:
+        if isinstance(error, AuthFailed):
+            raise error
 
 
 def classify(response: httpx.Response, *, creates: bool = False) -> PlatformError:

@@ -14,12 +14,14 @@ from herald_platforms.base import (
     AccountRef,
     Credentials,
     Metrics,
+    MetricsItem,
+    MetricsMissing,
     PostPayload,
     PublishResult,
     TokenGrant,
 )
-from herald_platforms.common import body_of, call, expires_in, id_of_text
-from herald_platforms.errors import AuthFailed, OutcomeUnknown
+from herald_platforms.common import body_of, call, expires_in, id_of_text, safe
+from herald_platforms.errors import AuthFailed, Gone, OutcomeUnknown, Rejected, Transient
 from herald_platforms.media import MediaGuard
 from herald_platforms.oauth import basic, grant_uri, token_request
 from herald_platforms.tokens import TokenSession
@@ -184,8 +186,6 @@ class XAdapter:
                 raise classify(r)
             info = body_of(r)["data"].get("processing_info")
         if info and info.get("state") == "failed":
-            from herald_platforms.errors import Rejected
-
             raise Rejected("X could not process the media")
         return media_id
 
@@ -211,14 +211,16 @@ class XAdapter:
 
     async def fetch_metrics(
         self, client: httpx.AsyncClient, account: AccountRef, external_ids: list[str]
-    ) -> list[Metrics]:
+    ) -> list[MetricsItem]:
+        """Lookups of up to 100 ids (``GET /2/tweets?ids=``); ids X reports in ``errors``
+        come back as :class:`MetricsMissing` (deleted posts as :class:`Gone`)."""
         session = TokenSession(self, client, account)
         await session.fresh()
-        out: list[Metrics] = []
+        out: list[MetricsItem] = []
         for start in range(0, len(external_ids), LOOKUP_BATCH):
             ids = external_ids[start : start + LOOKUP_BATCH]
 
-            async def lookup(ids: list[str] = ids) -> list[Metrics]:
+            async def lookup(ids: list[str] = ids) -> list[MetricsItem]:
                 r = await call(
                     lambda: client.get(
                         self._url("/2/tweets"),
@@ -228,23 +230,39 @@ class XAdapter:
                 )
                 if r.status_code != 200:
                     raise classify(r)
-                found = []
-                for item in body_of(r).get("data") or []:
-                    m = item.get("public_metrics") or {}
-                    found.append(
-                        Metrics(
-                            str(item["id"]),
-                            likes=int(m.get("like_count", 0)),
-                            shares=int(m.get("repost_count", m.get("retweet_count", 0)))
-                            + int(m.get("quote_count", 0)),
-                            comments=int(m.get("reply_count", 0)),
-                            impressions=int(m.get("impression_count", 0)),
-                        )
-                    )
-                return found
+                return _lookup_items(ids, body_of(r))
 
             out.extend(await session.run(lookup))
         return out
+
+
+def _lookup_items(ids: list[str], body: Any) -> list[MetricsItem]:
+    found: dict[str, MetricsItem] = {}
+    for item in body.get("data") or []:
+        m = item.get("public_metrics") or {}
+        found[str(item["id"])] = Metrics(
+            str(item["id"]),
+            likes=int(m.get("like_count", 0)),
+            shares=int(m.get("repost_count", m.get("retweet_count", 0)))
+            + int(m.get("quote_count", 0)),
+            comments=int(m.get("reply_count", 0)),
+            impressions=int(m.get("impression_count", 0)),
+        )
+    for err in body.get("errors") or []:
+        ident = str(err.get("resource_id") or err.get("value") or "")
+        if not ident or ident in found:
+            continue
+        kind = str(err.get("type", ""))
+        detail = safe(str(err.get("detail") or err.get("title") or "X reported an error"))
+        if kind.endswith("/resource-not-found"):
+            found[ident] = MetricsMissing(ident, Gone(f"X no longer has this post: {detail}"))
+        elif kind.endswith(("/not-authorized-for-resource", "/resource-unauthorized")):
+            found[ident] = MetricsMissing(ident, Rejected(f"X refused the read: {detail}"))
+        else:
+            found[ident] = MetricsMissing(ident, Transient(f"X could not read the post: {detail}"))
+    return [
+        found.get(i) or MetricsMissing(i, Transient("X's answer left this post out")) for i in ids
+    ]
 
 
 def _credentials(data: dict[str, Any], keep: Credentials | None = None) -> Credentials:
