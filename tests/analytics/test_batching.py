@@ -1,0 +1,37 @@
+"""Due fetches go out in as few requests as each platform allows, counted at the simulator."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from herald_db.enums import FetchStatus, Platform
+from tests.analytics.helpers import Running, fetches_of, publish_direct, snapshot_count
+from tests.pipeline.helpers import user_with_accounts
+
+
+async def _requests(pipeline, platform: str, action: str) -> int:
+    return int((await pipeline.sim.requests()).get(platform, {}).get(action, 0))
+
+
+async def test_250_x_posts_due_at_once_take_three_lookups(pipeline):
+    await pipeline.sim.set_rate_limit("TWITTER", 1_000_000, 900)
+    caller = await user_with_accounts(pipeline, ["TWITTER"])
+    published = pipeline.clock() - timedelta(hours=1, minutes=5)
+    posts = await publish_direct(pipeline, caller.id, Platform.TWITTER, 250, published_at=published)
+    before = await _requests(pipeline, "TWITTER", "metrics")
+    async with Running(pipeline) as collector:
+        handled = await collector.run_once()
+    assert handled == 250
+    assert await _requests(pipeline, "TWITTER", "metrics") - before == 3
+    assert await snapshot_count(pipeline, posts) == 250
+    fetches = await fetches_of(pipeline, posts)
+    by_status = {}
+    for f in fetches:
+        by_status.setdefault((f.checkpoint, f.status), 0)
+        by_status[(f.checkpoint, f.status)] += 1
+    assert by_status == {
+        ("1h", FetchStatus.DONE): 250,
+        ("6h", FetchStatus.PENDING): 250,
+        ("24h", FetchStatus.PENDING): 250,
+        ("7d", FetchStatus.PENDING): 250,
+    }
