@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 PER_REQUEST = {
     Platform.TWITTER: 100,
     Platform.INSTAGRAM: 50,
-    Platform.FACEBOOK: 50,
+    Platform.FACEBOOK: 25,
     Platform.LINKEDIN: 1,
 }
 CALLS_PER_POST = {Platform.LINKEDIN: 4}

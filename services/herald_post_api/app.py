@@ -15,6 +15,8 @@ from herald_common.timeutil import Clock, utcnow
 from herald_db.session import make_engine, make_sessionmaker
 from herald_post_api import problems
 from herald_post_api.accounts.router import router as accounts_router
+from herald_post_api.analytics.router import posts_router as post_analytics_router
+from herald_post_api.analytics.router import router as analytics_router
 from herald_post_api.auth.router import router as auth_router
 from herald_post_api.middleware import BodySizeLimit
 from herald_post_api.notifications.router import router as notifications_router
@@ -85,4 +87,6 @@ def create_app(settings: PostApiSettings | None = None, *, clock: Clock = utcnow
     app.include_router(accounts_router)
     app.include_router(notifications_router)
     app.include_router(webhooks_router)
+    app.include_router(post_analytics_router)
+    app.include_router(analytics_router)
     return app

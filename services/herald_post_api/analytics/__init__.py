@@ -1,0 +1,1 @@
+"""Analytics reports: one post across its platforms, the weekly summary, best times."""
