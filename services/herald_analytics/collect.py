@@ -35,6 +35,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from herald_accounts import TokenStore, UnreadableCredentials
 from herald_analytics.settings import AnalyticsSettings
 from herald_common import metrics
 from herald_common.crypto import SecretBox, SecretBoxError
@@ -44,7 +45,7 @@ from herald_db.models import PublishingAccount
 from herald_db.repositories import analytics, publishing
 from herald_db.repositories.analytics import DueFetch, Figures
 from herald_db.session import session_scope
-from herald_platforms.base import AccountRef, Credentials, Metrics, MetricsMissing, PlatformAdapter
+from herald_platforms.base import AccountRef, Metrics, MetricsMissing, PlatformAdapter
 from herald_platforms.errors import AuthFailed, Gone, PlatformError, RateLimited, Transient
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ class Collector:
         self.limiter = limiter
         self.adapters = adapters
         self.clock = clock
+        self.tokens = TokenStore(sessionmaker, box)
         self.stats = Stats()
         self._last_pattern: datetime | None = None
 
@@ -186,10 +188,18 @@ class Collector:
             size = PER_REQUEST[platform] * max(
                 1, REQUESTS_PER_CHUNK // CALLS_PER_POST.get(platform, 1)
             )
-            creds = Credentials.from_dict(self.box.decrypt_json(account.credentials))
-            for start in range(0, len(ids), size):
-                chunk = ids[start : start + size]
-                creds = await self._chunk(platform, account, creds, chunk, usable, out)
+            try:
+                ref = self.tokens.account(account)
+            except UnreadableCredentials as exc:
+                log.error("credentials of account %s cannot be decrypted", account.id)
+                out.reconnect = (account.id, account.user_id, platform, exc.reason)
+                for fetches in usable.values():
+                    self._hold_or_fail(out, fetches, now, exc.reason, True)
+            else:
+                for start in range(0, len(ids), size):
+                    await self._chunk(
+                        platform, account, ref, ids[start : start + size], usable, out
+                    )
         await self._record(out, now, platform)
 
     def _blocked(self, account: PublishingAccount | None, now: datetime) -> tuple[str, bool] | None:
@@ -219,11 +229,13 @@ class Collector:
         self,
         platform: Platform,
         account: PublishingAccount,
-        creds: Credentials,
+        ref: AccountRef,
         ids: list[str],
         usable: dict[str, list[DueFetch]],
         out: _Outcome,
-    ) -> Credentials:
+    ) -> None:
+        """One chunk of a group: a read slot, the adapter's batch, each item's outcome. A
+        token the adapter renews on the way is stored by the account's keeper at once."""
         now = self.clock()
         fetch_ids = [f.id for i in ids for f in usable[i]]
         limit, window = self.settings.metrics_rate_limit(platform.value)
@@ -249,29 +261,27 @@ class Collector:
                     "rate_limited",
                 )
             )
-            return creds
+            return
         adapter = self.adapters[platform]
         started = time.perf_counter()
         try:
-            items = await adapter.fetch_metrics(
-                self.http, AccountRef(account.external_account_id, creds), ids
-            )
+            items = await adapter.fetch_metrics(self.http, ref, ids)
         except RateLimited as exc:
             when = now + timedelta(seconds=exc.retry_after or 60.0)
             out.retry.append((fetch_ids, when, exc.message, False, "rate_limited"))
-            return creds
+            return
         except AuthFailed as exc:
             out.reconnect = (account.id, account.user_id, platform, exc.message)
             for i in ids:
                 self._hold_or_fail(out, usable[i], now, exc.message, True)
-            return creds
+            return
         except Transient as exc:
             for i in ids:
                 self._transient(out, usable[i], now, exc.message)
-            return creds
+            return
         except PlatformError as exc:
             out.failed.append((fetch_ids, exc.message))
-            return creds
+            return
         finally:
             metrics.ANALYTICS_FETCH_SECONDS.labels(platform.value).observe(
                 time.perf_counter() - started
@@ -290,7 +300,6 @@ class Collector:
         for i in ids:
             if i not in answered:  # never silently: an item the adapter did not answer
                 self._transient(out, usable[i], now, "The platform's answer left this post out")
-        return creds
 
     def _missing(
         self, out: _Outcome, fetches: list[DueFetch], error: PlatformError, now: datetime

@@ -19,6 +19,7 @@ from herald_db.models import AnalyticsFetch, AnalyticsSnapshot, PublishingAccoun
 from herald_platforms.base import AccountRef, Credentials, PostPayload
 from herald_platforms.http import make_client
 from herald_platforms.registry import get_adapter
+from herald_platforms.tokens import MemoryTokens
 
 
 def analytics_settings(pipeline: Any, **extra: Any) -> AnalyticsSettings:
@@ -82,7 +83,7 @@ async def publish_direct(
     settings = analytics_settings(pipeline)
     adapter = get_adapter(platform, settings)
     creds = Credentials.from_dict(pipeline.box.decrypt_json(account.credentials))
-    ref = AccountRef(account.external_account_id, creds)
+    ref = AccountRef(account.external_account_id, MemoryTokens(creds))
     tag = uuid.uuid4().hex[:8]
     media_urls = [pipeline.sim.media_url()] if media or platform is Platform.INSTAGRAM else []
     sem = asyncio.Semaphore(20)
