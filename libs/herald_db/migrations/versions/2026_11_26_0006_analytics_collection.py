@@ -1,7 +1,7 @@
 """analytics collection
 
 Revision ID: e60791965d1c
-Revises: 77b1b5913d2d
+Revises: 3f6a0c9d2e51
 Create Date: 2026-11-25 18:08:46.916720
 
 Planned metric fetches (durable, claimed with leases), the newest figures per
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = 'e60791965d1c'
-down_revision = '77b1b5913d2d'
+down_revision = '3f6a0c9d2e51'
 branch_labels = None
 depends_on = None
 
