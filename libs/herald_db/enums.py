@@ -74,6 +74,7 @@ class NotificationKind(StrEnum):
     POST_PUBLISHED = "post.published"
     ACCOUNT_NEEDS_RECONNECT = "account.needs_reconnect"
     ACCOUNT_EXPIRING = "account.expiring"
+    ACCOUNT_USAGE_CAPPED = "account.usage_capped"
 
 
 def enum_column(enum: type[StrEnum], name: str) -> SAEnum:

@@ -5,8 +5,12 @@ The hierarchy::
     PlatformError                 base; ``message`` is safe to show a user (no secrets)
     ├── Transient                 5xx, timeouts, connection errors: try again later
     │   ├── RateLimited           the platform says slow down; ``retry_after`` seconds
-    │   └── OutcomeUnknown        the request left and no answer came back: the post may
-    │                             exist, so reconcile before sending again
+    │   │   └── UsageCapped       a usage cap for a whole period (X's monthly cap): no
+    │   │                         attempt helps before ``resets_at``; tell the user
+    │   └── OutcomeUnknown        the request left and no certain answer came back (none,
+    │                             a 5xx on a create, a write conflict, a block that can
+    │                             follow a publish): the post may exist, so reconcile
+    │                             before sending again
     ├── AuthFailed                token expired and could not be refreshed, or revoked:
     │                             the user must reconnect the account
     └── Rejected                  the platform refused this content or request for good
@@ -18,6 +22,8 @@ that is down does not mean the token is dead.
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 
 class PlatformError(Exception):
@@ -40,6 +46,16 @@ class RateLimited(Transient):
     def __init__(self, message: str, *, retry_after: float | None = None, **kw: object):
         super().__init__(message, **kw)  # type: ignore[arg-type]
         self.retry_after = retry_after
+
+
+class UsageCapped(RateLimited):
+    kind = "usage_capped"
+
+    def __init__(self, message: str, *, resets_at: datetime, period: str, **kw: object):
+        wait = max(0.0, (resets_at - datetime.now(UTC)).total_seconds())
+        super().__init__(message, retry_after=wait, **kw)
+        self.resets_at = resets_at
+        self.period = period
 
 
 class OutcomeUnknown(Transient):

@@ -46,6 +46,7 @@ from herald_platforms.errors import (
     RateLimited,
     Rejected,
     Transient,
+    UsageCapped,
 )
 from herald_publisher.outcome import Outcome, decide
 from herald_publisher.settings import PublisherSettings
@@ -70,6 +71,7 @@ class Work:
     scheduled_at: datetime | None
     reconcile_first: bool
     outcome: Outcome | None = None
+    capped: UsageCapped | None = None
 
 
 @dataclass(slots=True)
@@ -248,6 +250,10 @@ async def send(deps: Deps, work: Work) -> None:
             deps.clock(),
             external_post_id=result.external_post_id,
         )
+    except UsageCapped as exc:
+        # Nothing goes through before the cap resets: wait for it, and tell the user.
+        work.outcome = _failed(AttemptOutcome.RATE_LIMITED, started, deps, exc, exc.retry_after)
+        work.capped = exc
     except RateLimited as exc:
         work.outcome = _failed(AttemptOutcome.RATE_LIMITED, started, deps, exc, exc.retry_after)
     except OutcomeUnknown as exc:
@@ -334,6 +340,17 @@ async def record(deps: Deps, post_ids: Sequence[uuid.UUID], works: list[Work]) -
         if result_rows:
             await session.execute(update(PostPlatformResult), result_rows)
             await session.execute(update(PublishAttempt), attempt_rows)
+        for work in works:
+            if work.capped is not None:
+                await publishing.tell_usage_capped(
+                    session,
+                    work.account_id,
+                    work.user_id,
+                    work.platform,
+                    resets_at=work.capped.resets_at,
+                    reason=work.capped.message,
+                    now=now,
+                )
         for account_id, (user_id, platform, reason) in reconnect.items():
             await publishing.mark_needs_reconnect(
                 session, account_id, user_id, platform, reason, now=now

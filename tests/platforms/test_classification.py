@@ -16,6 +16,7 @@ from herald_platforms.errors import (
     RateLimited,
     Rejected,
     Transient,
+    UsageCapped,
 )
 from herald_platforms.linkedin.errors import classify as linkedin
 from herald_platforms.meta.graph import classify as graph
@@ -105,7 +106,7 @@ X_CASES = [
                 "scope": "Product",
             },
         ),
-        RateLimited,
+        UsageCapped,
     ),
     (resp(503, {"title": "Service Unavailable"}), Transient),
 ]

@@ -25,6 +25,7 @@ EVENT_TYPES = (
     "post.failed",
     "account.needs_reconnect",
     "account.expiring",
+    "account.usage_capped",
 )
 
 

@@ -105,6 +105,38 @@ async def mark_needs_reconnect(
     )
 
 
+async def tell_usage_capped(
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    user_id: uuid.UUID,
+    platform: Platform,
+    *,
+    resets_at: datetime,
+    reason: str,
+    now: datetime,
+) -> None:
+    """Tell the user their posts to ``platform`` wait until a usage cap resets (once per
+    account and reset)."""
+    name = platform.label
+    await events.emit(
+        session,
+        user_id=user_id,
+        event_type=NotificationKind.ACCOUNT_USAGE_CAPPED.value,
+        payload={
+            "account_id": str(account_id),
+            "platform": platform.value,
+            "resets_at": resets_at.isoformat(),
+            "reason": reason,
+        },
+        now=now,
+        notification=(
+            f"Posts to {name} wait until {resets_at:%Y-%m-%d %H:%M} UTC",
+            f"{reason}. Your posts to {name} wait and go out once the cap resets; nothing is lost.",
+        ),
+        dedupe_key=f"account.usage_capped:{account_id}:{resets_at.isoformat()}",
+    )
+
+
 async def settle_posts(
     session: AsyncSession, post_ids: Sequence[uuid.UUID], *, now: datetime
 ) -> None:

@@ -112,10 +112,14 @@ class InstagramAdapter:
                 params={"grant_type": "ig_refresh_token", "access_token": credentials.access_token},
             )
         )
-        if r.status_code >= 500:
-            raise Transient(f"Instagram token refresh answered {r.status_code}")
         if r.status_code != 200:
-            raise AuthFailed("Instagram refused to refresh the token; reconnect the account")
+            error = classify(r)
+            # Throttled or down is not refused: the token may well be renewed later.
+            if isinstance(error, Transient):
+                raise error
+            raise AuthFailed(
+                f"Instagram refused to refresh the token ({error.message}); reconnect the account"
+            )
         data = body_of(r)
         return Credentials(
             str(data["access_token"]),

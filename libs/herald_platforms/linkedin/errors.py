@@ -3,7 +3,8 @@
 LinkedIn answers ``{"status", "serviceErrorCode", "code", "message"}``. 401 is an invalid,
 revoked or expired token (serviceErrorCode 65600-65602); 422 with an input error coded
 ``DUPLICATE_POST`` is a duplicate; 429 is a throttle whose daily quotas reset at 00:00 UTC;
-5xx is LinkedIn's side (unknown on a create: LinkedIn takes no idempotency key); any other
+409 "A write conflict occurred. Retry the request." and 5xx may leave a create applied
+(unknown on a create, since LinkedIn takes no idempotency key; passing otherwise); any other
 4xx (400 bad field, 403 missing permission, 426 retired LinkedIn-Version) is a refusal.
 """
 
@@ -51,6 +52,15 @@ def classify(response: httpx.Response, *, creates: bool = False) -> PlatformErro
     codes = {e.get("code") for e in details.get("inputErrors", [])}
     if status == 422 and "DUPLICATE_POST" in codes:
         return Duplicate("LinkedIn refused the post as a duplicate", status_code=422)
+    if status == 409:
+        # The create may still have been applied, so a retry checks first.
+        if creates:
+            return OutcomeUnknown(
+                "LinkedIn reported a write conflict; the post may exist, so it is checked "
+                "before any retry",
+                status_code=409,
+            )
+        return Transient(message, status_code=409)
     if status >= 500:
         if creates:
             return OutcomeUnknown(message, status_code=status)

@@ -2,7 +2,9 @@
 
 Instagram and Facebook answer ``{"error": {"message", "type", "code", "error_subcode"}}``.
 Codes 190 and 102 are token problems (expired, revoked, password changed, app removed);
-4, 17, 32, 341, 613 and 80001/80002 are throttles (the usage headers tell how long until
+4 with subcode 2207051 is Instagram's "restricted activity" block, which may come after the
+post went out (unknown on a create, a refusal otherwise); 4, 17, 32, 341, 613 and
+80001/80002 are throttles (the usage headers tell how long until
 access returns, ``estimated_time_to_regain_access`` in minutes); 9 with subcode 2207042 is
 Instagram's daily publishing cap; 506 and subcode 1366051 are duplicates; 1, 2, -1, -2 and
 the subcodes in :data:`TRANSIENT_SUBCODES` (media not ready, download timeouts, "service
@@ -45,6 +47,7 @@ TRANSIENT_SUBCODES = {
     1390008,
 }
 AUTH_CODES = {190, 102}
+RESTRICTED = 2207051
 BATCH_MAX = 50
 
 
@@ -74,6 +77,22 @@ def classify_body(
     message = safe(f"{err.get('message') or 'Graph API error'} (code {code})")
     if code in AUTH_CODES:
         return AuthFailed(message, status_code=status, code=str(code))
+    if code == 4 and sub == RESTRICTED:
+        # Instagram's "restricted activity" (suspected spam) block can come after the media
+        # went out: after a publish it is an unknown outcome, checked before any retry.
+        if creates:
+            return OutcomeUnknown(
+                "Instagram restricted this activity as possible spam (code 4/2207051); the "
+                "post may still have gone out, so it is checked before any retry",
+                status_code=status,
+                code="4",
+            )
+        return Rejected(
+            "Instagram restricted this account's activity as possible spam (code 4/2207051); "
+            "check the account in Instagram, then retry",
+            status_code=status,
+            code="4",
+        )
     if code == 9 and sub == 2207042:
         return RateLimited(message, retry_after=3600.0, status_code=status, code=str(code))
     if code in THROTTLE_CODES:

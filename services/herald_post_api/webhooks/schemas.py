@@ -10,7 +10,13 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
 from herald_db.enums import DeliveryStatus
 
-EventType = Literal["post.published", "post.failed", "account.needs_reconnect", "account.expiring"]
+EventType = Literal[
+    "post.published",
+    "post.failed",
+    "account.needs_reconnect",
+    "account.expiring",
+    "account.usage_capped",
+]
 
 
 class WebhookCreate(BaseModel):
