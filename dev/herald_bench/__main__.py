@@ -18,8 +18,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "only",
         nargs="*",
-        default=["steady", "burst", "limit", "claim"],
-        help="which benchmarks: steady (a), burst (b), limit (c), claim (d)",
+        default=["steady", "burst", "limit", "claim", "besttimes", "fetch"],
+        help="which benchmarks: steady (a), burst (b), limit (c), claim (d), besttimes (e), "
+        "fetch (f)",
     )
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--embedded", action="store_true")
@@ -38,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         if {"steady", "burst", "limit"} & set(args.only):
             pipeline = importlib.import_module("herald_bench.pipeline")
             results.update(pipeline.run(infra, args.only, quick=args.quick))
+        if {"besttimes", "fetch"} & set(args.only):
+            analytics = importlib.import_module("herald_bench.analytics")
+            results.update(analytics.run(infra, args.only, quick=args.quick))
     write_result("summary", results)
     progress("done")
     return 0

@@ -110,6 +110,7 @@ class Pipeline:
         env.update(self.env)
         env.update(extra)
         env["HERALD_SCHEDULER_PORT"] = env["HERALD_PUBLISHER_PORT"] = str(port)
+        env["HERALD_ANALYTICS_PORT"] = str(port)
         proc = subprocess.Popen([sys.executable, "-m", module], env=env, start_new_session=True)
         self.processes.append(proc)
         proc.health_port = port  # type: ignore[attr-defined]

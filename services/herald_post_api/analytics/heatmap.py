@@ -17,8 +17,8 @@ HIGH = (29, 78, 216)  # the best slot
 FONT = "font-family='Helvetica, Arial, sans-serif'"
 
 
-def _color(value: float, top: float) -> str:
-    t = 0.0 if top <= 0 else max(0.0, min(1.0, value / top))
+def _color(value: float, low: float, top: float) -> str:
+    t = 0.0 if top <= low else max(0.0, min(1.0, (value - low) / (top - low)))
     r, g, b = (round(lo + (hi - lo) * t) for lo, hi in zip(LOW, HIGH, strict=True))
     return f"#{r:02x}{g:02x}{b:02x}"
 
@@ -32,6 +32,7 @@ def render(result: BestTimes, *, platform_label: str, timezone: str) -> str:
     grid_bottom = TOP + 7 * CELL_H
     height = grid_bottom + 76
     top_rate = max((s.rate for s in result.slots), default=0.0)
+    low_rate = min((s.rate for s in result.slots), default=0.0)
     ranks = {s.hour_of_week: i + 1 for i, s in enumerate(result.top)}
     out: list[str] = [
         f"<svg xmlns='http://www.w3.org/2000/svg' version='1.1' width='{width}' "
@@ -57,13 +58,13 @@ def render(result: BestTimes, *, platform_label: str, timezone: str) -> str:
             f"text-anchor='end'>{name}</text>"
         )
     for slot in result.slots:
-        out.append(_cell(slot, top_rate, ranks.get(slot.hour_of_week)))
-    out += _legend(top_rate, grid_bottom, result)
+        out.append(_cell(slot, low_rate, top_rate, ranks.get(slot.hour_of_week)))
+    out += _legend(low_rate, top_rate, grid_bottom, result)
     out.append("</svg>")
     return "\n".join(out)
 
 
-def _cell(slot: Slot, top_rate: float, rank: int | None) -> str:
+def _cell(slot: Slot, low_rate: float, top_rate: float, rank: int | None) -> str:
     x = LEFT + slot.hour * CELL_W
     y = TOP + slot.weekday * CELL_H
     label = (
@@ -75,7 +76,8 @@ def _cell(slot: Slot, top_rate: float, rank: int | None) -> str:
     stroke = "stroke='#f59e0b' stroke-width='3'" if rank else "stroke='#ffffff' stroke-width='1'"
     parts = [
         f"<rect class='cell' x='{x}' y='{y}' width='{CELL_W}' height='{CELL_H}' "
-        f"fill='{_color(slot.rate, top_rate)}' {stroke} data-hour-of-week='{slot.hour_of_week}'>"
+        f"fill='{_color(slot.rate, low_rate, top_rate)}' {stroke} "
+        f"data-hour-of-week='{slot.hour_of_week}'>"
         f"<title>{escape(label)}</title></rect>"
     ]
     if rank:
@@ -86,7 +88,7 @@ def _cell(slot: Slot, top_rate: float, rank: int | None) -> str:
     return "".join(parts)
 
 
-def _legend(top_rate: float, grid_bottom: int, result: BestTimes) -> list[str]:
+def _legend(low_rate: float, top_rate: float, grid_bottom: int, result: BestTimes) -> list[str]:
     y = grid_bottom + 22
     steps = 10
     width = 24
@@ -95,13 +97,14 @@ def _legend(top_rate: float, grid_bottom: int, result: BestTimes) -> list[str]:
         "Expected engagement rate</text>"
     ]
     for i in range(steps + 1):
-        value = top_rate * i / steps
+        value = low_rate + (top_rate - low_rate) * i / steps
         out.append(
             f"<rect class='legend' x='{LEFT + i * width}' y='{y}' width='{width}' height='12' "
-            f"fill='{_color(value, top_rate)}'/>"
+            f"fill='{_color(value, low_rate, top_rate)}'/>"
         )
     out.append(
-        f"<text x='{LEFT}' y='{y + 26}' {FONT} font-size='10' fill='#334155'>0%</text>"
+        f"<text x='{LEFT}' y='{y + 26}' {FONT} font-size='10' fill='#334155'>"
+        f"{_pct(low_rate)}</text>"
         f"<text x='{LEFT + (steps + 1) * width}' y='{y + 26}' {FONT} font-size='10' "
         f"fill='#334155' text-anchor='end'>{_pct(top_rate)}</text>"
     )
