@@ -74,7 +74,8 @@ class PlatformSettings(BaseHeraldSettings):
 
     linkedin_api_base: str = "https://api.linkedin.com"
     linkedin_web_base: str = "https://www.linkedin.com"
-    linkedin_version: str = "202511"
+    # LinkedIn serves each monthly version for about a year: keep this within it.
+    linkedin_version: str = "202610"
     linkedin_client_id: str = "herald-linkedin-client"
     linkedin_client_secret: str = "herald-linkedin-secret"
 

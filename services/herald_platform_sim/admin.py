@@ -4,8 +4,10 @@
 - ``POST /_sim/script`` ``{"platform": "TWITTER", "action": "publish", "faults":
   [{"fault": "error", "status": 503}, {"fault": "rate_limit", "retry_after": 7}]}`` — the
   next matching requests answer these, in order (faults: error, timeout, rate_limit,
-  revoke, drop_after_create; X also usage_cap; Graph faults may name a ``code`` and
-  ``subcode``; the token endpoints plan the action "oauth")
+  revoke, drop_after_create, late; X also usage_cap; Graph faults may name a ``code`` and
+  ``subcode``; actions: publish, media, read, metrics, oauth, any).
+  ``{"fault": "late", "delay": 3, "hold": 10}``: the post lands 3 s after the request
+  arrived and the answer comes after 10 s (see faults.py)
 - ``GET /_sim/published?platform=&account=`` everything published, with its request
 - ``GET /_sim/requests`` counters per platform and action
 - ``PUT /_sim/rate_limits`` ``{"TWITTER": {"limit": 300, "window": 900}}``
@@ -25,6 +27,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from herald_platform_sim.common import json_response, state_of
+from herald_platform_sim.faults import KINDS
 from herald_platform_sim.state import PLATFORMS, Faults, Scripted, SimState
 
 # A 1x1 JPEG.
@@ -60,6 +63,11 @@ async def script(request: Request) -> Response:
     st = state_of(request)
     data = json.loads(await request.body())
     platform = str(data["platform"]).upper()
+    unknown = [
+        f.get("fault") for f in data.get("faults", []) if f.get("fault", "error") not in KINDS
+    ]
+    if platform not in PLATFORMS or unknown:
+        return json_response({"error": f"unknown platform or faults: {platform} {unknown}"}, 400)
     for fault in data.get("faults", []):
         st.scripts[platform].append(Scripted(data.get("action", "publish"), fault))
     return json_response({"queued": len(st.scripts[platform])})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 
-from herald_platform_sim import admin, linkedin, meta, x
+from herald_platform_sim import admin, linkedin, meta, x, x_openapi
 from herald_platform_sim.settings import SimSettings
 
 
@@ -13,5 +13,5 @@ def create_app(settings: SimSettings | None = None) -> Starlette:
     app = Starlette(routes=[*admin.routes, *x.routes, *meta.routes, *linkedin.routes])
     app.state.settings = settings
     app.state.sim = admin.new_state(settings)
-    x.validator("CreatePostsRequest")  # compile the X schema once, at start-up
+    x_openapi.validator("CreatePostsRequest")  # compile the X schema once, at start-up
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -72,11 +73,18 @@ def graph_error(
     return JSONResponse({"error": err}, status_code=status, headers=headers)
 
 
+def scopes_of(value: str | None) -> frozenset[str]:
+    """The scopes of an authorize request: space-delimited (X, LinkedIn) or comma-separated
+    (Meta)."""
+    return frozenset(s for s in re.split(r"[\s,]+", value or "") if s)
+
+
 def approve(request: Request, platform: str) -> Response:
     """An authorize endpoint that approves at once: back to redirect_uri with a code.
 
     The approving account is chosen by the ``login_hint`` query parameter (default
-    "default"), so tests can connect several distinct accounts.
+    "default"), so tests can connect several distinct accounts. The user grants exactly
+    the scopes asked for, and the tokens issued for the code carry them.
     """
     st = state_of(request)
     q = request.query_params
@@ -87,6 +95,7 @@ def approve(request: Request, platform: str) -> Response:
         "redirect_uri": q.get("redirect_uri"),
         "challenge": q.get("code_challenge"),
         "method": q.get("code_challenge_method", "plain"),
+        "scopes": scopes_of(q.get("scope")),
         "issued_at": st.now(),
     }
     redirect = q.get("redirect_uri") or ""

@@ -1,4 +1,10 @@
-"""Instagram (Instagram Login): media containers, media_publish, container status, metrics."""
+"""Instagram (Instagram Login): media containers, media_publish, container status, the
+account's media, the publishing limit, metrics.
+
+Permissions, as Meta documents them: instagram_business_basic to read, and
+instagram_business_content_publish to create containers and publish;
+instagram_business_manage_insights for /{media-id}/insights.
+"""
 
 from __future__ import annotations
 
@@ -7,39 +13,44 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from herald_platform_sim import faults
+from herald_platform_sim import faults, graph, metrics
 from herald_platform_sim.common import graph_error, json_response
-from herald_platform_sim.faults import Plan
-from herald_platform_sim.meta import _fault_response, _invalid_token, _scripted_error, _token
-from herald_platform_sim.state import Container, SimState
+from herald_platform_sim.state import Container, SimState, Token
 
 P = "INSTAGRAM"
 KINDS = ("ig_long", "ig_short")
+BASIC = "instagram_business_basic"
+PUBLISH = "instagram_business_content_publish"
+INSIGHTS = "instagram_business_manage_insights"
+ANSWERS = graph.answers(P)
+INSIGHT_NAMES = ("views", "reach", "likes", "comments", "shares", "saved", "total_interactions")
 
 
 async def dispatch(request: Request, st: SimState, parts: list[str], p: dict[str, Any]) -> Response:
     if request.method == "POST" and len(parts) == 2 and parts[1] in ("media", "media_publish"):
-        plan = await faults.plan(st, P, "publish" if parts[1] == "media_publish" else "media")
-        tok = _token(request, p, KINDS)
-        tok = faults.survives(st, plan, P, tok)
-        if tok is None:
-            return _invalid_token()
-        if tok.account.user_id != parts[0]:
-            return graph_error(
-                "(#10) Application does not have permission for this action", 10, status=403
-            )
-        if plan.kind == "timeout":
-            await faults.hold(plan)
-        early = _fault_response(plan, P)
-        if early is not None:
-            return early
-        if parts[1] == "media":
-            return _create_container(st, parts[0], p)
-        return _publish(st, parts[0], p, plan)
-    tok = _token(request, p, KINDS)
-    if tok is None:
-        return _invalid_token()
+        return await _create(request, st, parts, p)
     return await read(st, parts, p)
+
+
+async def _create(request: Request, st: SimState, parts: list[str], p: dict[str, Any]) -> Response:
+    publish = parts[1] == "media_publish"
+    plan = await faults.plan(st, P, "publish" if publish else "media")
+    tok = faults.survives(st, plan, P, graph.token(st, p.get("access_token"), KINDS))
+    if tok is None:
+        return graph.invalid_token()
+    if not tok.has(BASIC, PUBLISH):
+        return graph.missing_permission(P, PUBLISH)
+    if tok.account.user_id != parts[0]:
+        return graph_error(
+            "(#10) Application does not have permission for this action", 10, status=403
+        )
+    early = await faults.before(plan, ANSWERS)
+    if early is not None:
+        return early
+    owner = parts[0]
+    if publish:
+        return await faults.create(st, plan, ANSWERS, lambda: _publish(st, owner, p))
+    return await faults.create(st, plan, ANSWERS, lambda: _create_container(st, owner, p))
 
 
 def _create_container(st: SimState, owner: str, p: dict[str, Any]) -> Response:
@@ -47,6 +58,7 @@ def _create_container(st: SimState, owner: str, p: dict[str, Any]) -> Response:
     if len(caption) > 2200:
         return graph_error("The caption is too long", 36010, subcode=2207010)
     cid = st.new_id(17)
+    now = st.now()
     if str(p.get("media_type", "")).upper() == "CAROUSEL":
         children = [c for c in str(p.get("children", "")).split(",") if c]
         if not 2 <= len(children) <= 10:
@@ -56,7 +68,7 @@ def _create_container(st: SimState, owner: str, p: dict[str, Any]) -> Response:
             if child is None or not child.is_child or child.account != owner:
                 return graph_error("(#100) Invalid child container", 100)
         st.containers[cid] = Container(
-            cid, owner, caption, None, children, False, st.now() + st.container_delay
+            cid, owner, caption, None, children, False, now + st.container_delay, now
         )
         return json_response({"id": cid})
     url = p.get("image_url") or p.get("video_url")
@@ -70,7 +82,8 @@ def _create_container(st: SimState, owner: str, p: dict[str, Any]) -> Response:
         str(url),
         [],
         is_child,
-        st.now() + st.container_delay,
+        now + st.container_delay,
+        now,
         # Media the simulator "cannot process": a URL that says so.
         error="unprocessable" in str(url),
     )
@@ -85,7 +98,7 @@ def _status(st: SimState, c: Container) -> str:
     return "FINISHED" if st.now() >= c.ready_at else "IN_PROGRESS"
 
 
-def _publish(st: SimState, owner: str, p: dict[str, Any], plan: Plan) -> Response:
+def _publish(st: SimState, owner: str, p: dict[str, Any]) -> Response:
     c = st.containers.get(str(p.get("creation_id")))
     if c is None or c.account != owner or c.is_child:
         return graph_error("(#100) Invalid creation_id", 100)
@@ -105,19 +118,24 @@ def _publish(st: SimState, owner: str, p: dict[str, Any], plan: Plan) -> Respons
         external_id=st.new_id(17),
     )
     c.published_id = pub.external_id
-    if plan.kind == "drop_after_create":
-        # Published, yet the answer is an error: a generic 500, or the scripted one (e.g.
-        # 4/2207051, "restricted activity", which may come after the media went out).
-        if plan.code is not None:
-            return _scripted_error(plan)
-        return graph_error("An unexpected error has occurred.", 2, status=500)
     return json_response({"id": pub.external_id})
 
 
 async def read(st: SimState, parts: list[str], p: dict[str, Any]) -> Response:
-    if st.check(p.get("access_token"), KINDS) is None and "access_token" in p:
-        return _invalid_token()
+    """Every GET (also each operation of a batch); ``p`` carries the access token."""
+    tok = graph.token(st, p.get("access_token"), KINDS)
+    if tok is None:
+        return graph.invalid_token()
     head = parts[0]
+    if head in st.by_external:
+        return await _media_metrics(st, tok, parts, p)
+    plan = await faults.plan(st, P, "read")
+    early = await faults.before(plan, ANSWERS)
+    if early is not None:
+        return early
+    needed = PUBLISH if parts[1:] == ["content_publishing_limit"] else BASIC
+    if not tok.has(needed):
+        return graph.missing_permission(P, needed)
     if head in st.containers and len(parts) == 1:
         c = st.containers[head]
         return json_response(
@@ -132,7 +150,7 @@ async def read(st: SimState, parts: list[str], p: dict[str, Any]) -> Response:
         return json_response(
             {
                 "data": [
-                    {"id": x.external_id, "caption": x.text, "timestamp": int(x.received_at)}
+                    {"id": x.external_id, "caption": x.text, "timestamp": graph.iso(x.received_at)}
                     for x in items
                 ]
             }
@@ -153,44 +171,50 @@ async def read(st: SimState, parts: list[str], p: dict[str, Any]) -> Response:
                 ]
             }
         )
-    if head in st.by_external:
-        plan = await faults.plan(st, P, "metrics")
-        early = _fault_response(plan, P)
-        if early is not None:
-            return early
-        m = st.metrics(head)
-        if len(parts) == 2 and parts[1] == "insights":
-            names = str(p.get("metric", "views")).split(",")
-            values = {
-                "views": m["impressions"],
-                "reach": int(m["impressions"] * 0.8),
-                "likes": m["likes"],
-                "comments": m["comments"],
-                "shares": m["shares"],
-                "saved": 0,
-                "total_interactions": m["likes"] + m["comments"] + m["shares"],
-            }
-            bad = [n for n in names if n not in values]
-            if bad:
-                return graph_error(
-                    f"(#100) metric[0] must be one of the following values: {', '.join(values)}",
-                    100,
-                )
-            return json_response(
-                {
-                    "data": [
-                        {
-                            "name": n,
-                            "period": "lifetime",
-                            "values": [{"value": values[n]}],
-                            "title": n.title(),
-                            "id": f"{head}/insights/{n}/lifetime",
-                        }
-                        for n in names
-                    ]
-                }
-            )
+    return graph_error("(#100) Object does not exist", 100, subcode=33)
+
+
+async def _media_metrics(st: SimState, tok: Token, parts: list[str], p: dict[str, Any]) -> Response:
+    plan = await faults.plan(st, P, "metrics")
+    early = await faults.before(plan, ANSWERS)
+    if early is not None:
+        return early
+    head = parts[0]
+    insights = len(parts) == 2 and parts[1] == "insights"
+    needed = (BASIC, INSIGHTS) if insights else (BASIC,)
+    if not tok.has(*needed):
+        return graph.missing_permission(P, *needed)
+    m = metrics.counts(st, head)
+    if not insights:
         return json_response(
             {"id": head, "like_count": m["likes"], "comments_count": m["comments"]}
         )
-    return graph_error("(#100) Object does not exist", 100, subcode=33)
+    names = str(p.get("metric", "views")).split(",")
+    values = {
+        "views": m["impressions"],
+        "reach": int(m["impressions"] * 0.8),
+        "likes": m["likes"],
+        "comments": m["comments"],
+        "shares": m["shares"],
+        "saved": 0,
+        "total_interactions": m["likes"] + m["comments"] + m["shares"],
+    }
+    bad = [n for n in names if n not in values]
+    if bad:
+        return graph_error(
+            f"(#100) metric[0] must be one of the following values: {', '.join(values)}", 100
+        )
+    return json_response(
+        {
+            "data": [
+                {
+                    "name": n,
+                    "period": "lifetime",
+                    "values": [{"value": values[n]}],
+                    "title": n.title(),
+                    "id": f"{head}/insights/{n}/lifetime",
+                }
+                for n in names
+            ]
+        }
+    )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import itertools
-import math
 import random
 import secrets
 import time
@@ -36,6 +36,11 @@ class Token:
     kind: str  # "access", "refresh", "page", "user_short", "user_long", "ig_short"
     expires_at: float | None
     revoked: bool = False
+    # What the user granted at authorize time; refreshed and derived tokens keep it.
+    scopes: frozenset[str] = frozenset()
+
+    def has(self, *scopes: str) -> bool:
+        return all(s in self.scopes for s in scopes)
 
 
 @dataclass
@@ -58,6 +63,7 @@ class Container:
     children: list[str]
     is_child: bool
     ready_at: float
+    created_at: float = 0.0
     error: bool = False
     published_id: str | None = None
 
@@ -73,6 +79,9 @@ class Faults:
     latency_jitter_ms: float = 0.0
     timeout_hold_seconds: float = 30.0
     retry_after: float = 30.0
+    # A create that times out on the client's side and still lands this long after it arrived.
+    late_rate: float = 0.0
+    late_delay_seconds: float = 5.0
 
 
 @dataclass
@@ -105,6 +114,8 @@ class SimState:
         # Instagram's content_publishing_limit quota_total (documented as 50 or 100).
         self.ig_quota = 100
         self.ids = itertools.count(1)
+        # Work that outlives its request (a create that lands late); referenced so it runs.
+        self.background: set[asyncio.Task[Any]] = set()
 
     # -- time ------------------------------------------------------------------------
 
@@ -114,9 +125,10 @@ class SimState:
     # -- ids, accounts, tokens -------------------------------------------------------
 
     def new_id(self, digits: int = 19) -> str:
+        """A numeric id that grows with creation order, as the platforms' snowflake ids do;
+        its low bits are fixed by the seed."""
         n = next(self.ids)
-        base = 10 ** (digits - 1)
-        return str(base + stable_int(self.seed, n, digits=digits - 2) * 10 + n % 10)
+        return str(10 ** (digits - 1) + n * 2**22 + stable_int(self.seed, n, digits=7) % 2**22)
 
     def account(self, platform: str, login: str) -> Account:
         key = (platform, login)
@@ -133,10 +145,22 @@ class SimState:
             )
         return self.accounts[key]
 
-    def issue(self, account: Account, kind: str, lifetime: float | None) -> str:
+    def user(self, platform: str, user_id: str) -> Account | None:
+        for a in self.accounts.values():
+            if a.platform == platform and user_id in (a.user_id, a.page_id):
+                return a
+        return None
+
+    def issue(
+        self,
+        account: Account,
+        kind: str,
+        lifetime: float | None,
+        scopes: frozenset[str] = frozenset(),
+    ) -> str:
         value = f"sim{kind[:2]}-" + secrets.token_urlsafe(24)
         expires = self.now() + lifetime if lifetime is not None else None
-        self.tokens[value] = Token(value, account, kind, expires)
+        self.tokens[value] = Token(value, account, kind, expires, scopes=scopes)
         return value
 
     def check(self, value: str | None, kinds: tuple[str, ...]) -> Token | None:
@@ -202,6 +226,9 @@ class SimState:
         mine = self.by_account.get((platform, account), [])
         return list(reversed(mine[-limit:]))
 
+    def newest_first(self, platform: str, account: str) -> list[Published]:
+        return list(reversed(self.by_account.get((platform, account), [])))
+
     # -- limits ----------------------------------------------------------------------
 
     def take_slot(self, platform: str, account: str) -> tuple[bool, int, int, float]:
@@ -216,23 +243,3 @@ class SimState:
             return False, limit, 0, reset
         q.append(now)
         return True, limit, limit - len(q), reset
-
-    # -- metrics ---------------------------------------------------------------------
-
-    def metrics(self, external_id: str) -> dict[str, int]:
-        """Grows with the post's age on a saturating curve; fixed for a seed and id."""
-        pub = self.by_external.get(external_id)
-        if pub is None:
-            return {"likes": 0, "shares": 0, "comments": 0, "impressions": 0}
-        age_h = max(0.0, (self.now() - pub.received_at) / 3600)
-        reach = 200 + stable_int(self.seed, external_id, "reach") % 20000
-        curve = 1 - math.exp(-age_h / 12)
-        impressions = int(reach * curve)
-        rate = 0.01 + (stable_int(self.seed, external_id, "rate") % 900) / 10000
-        likes = int(impressions * rate)
-        return {
-            "likes": likes,
-            "shares": int(likes * 0.12),
-            "comments": int(likes * 0.08),
-            "impressions": impressions,
-        }

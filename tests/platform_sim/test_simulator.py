@@ -2,48 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 
 import httpx
-import pytest
 
 from herald_platform_sim.settings import SimSettings
 from herald_platform_sim.testing import free_port, run_in_process
-
-
-async def _x_token(http: httpx.AsyncClient, login: str = "u") -> dict:
-    verifier = "v" * 50
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
-    r = await http.get(
-        "/x-web/i/oauth2/authorize",
-        params={
-            "redirect_uri": "http://cb",
-            "state": "s",
-            "code_challenge": challenge.decode().rstrip("="),
-            "code_challenge_method": "S256",
-            "login_hint": login,
-        },
-    )
-    code = httpx.URL(r.headers["location"]).params["code"]
-    t = await http.post(
-        "/x/2/oauth2/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": "http://cb",
-            "code_verifier": verifier,
-        },
-    )
-    assert t.status_code == 200
-    return t.json()
-
-
-@pytest.fixture
-async def http(sim_clean):
-    async with httpx.AsyncClient(base_url=sim_clean.base_url) as client:
-        yield client
+from tests.platform_sim.conftest import ig_token, x_auth, x_token
 
 
 async def test_x_pkce_and_single_use_codes_and_refresh_tokens(http, sim_clean):
@@ -67,7 +32,7 @@ async def test_x_pkce_and_single_use_codes_and_refresh_tokens(http, sim_clean):
         },
     )
     assert bad.status_code == 400
-    tokens = await _x_token(http)
+    tokens = await x_token(http)
     assert tokens["expires_in"] == 7200
     first = await http.post(
         "/x/2/oauth2/token",
@@ -96,7 +61,7 @@ async def test_x_code_is_valid_30_seconds(http, sim_clean):
 
 async def test_x_rate_limit_headers_and_429(http, sim_clean):
     await sim_clean.set_rate_limit("TWITTER", 2, 900)
-    h = {"authorization": f"Bearer {(await _x_token(http))['access_token']}"}
+    h = await x_auth(http)
     one = await http.post("/x/2/tweets", json={"text": "a"}, headers=h)
     assert one.headers["x-rate-limit-limit"] == "2"
     assert one.headers["x-rate-limit-remaining"] == "1"
@@ -107,7 +72,7 @@ async def test_x_rate_limit_headers_and_429(http, sim_clean):
 
 
 async def test_x_lookup_over_100_ids_and_meta_batch_over_50_are_refused(http, sim_clean):
-    h = {"authorization": f"Bearer {(await _x_token(http))['access_token']}"}
+    h = await x_auth(http)
     r = await http.get(
         "/x/2/tweets", params={"ids": ",".join(str(i) for i in range(101))}, headers=h
     )
@@ -126,7 +91,7 @@ async def test_linkedin_requires_the_version_header(http, sim_clean):
 
 async def test_faults_are_settable_and_inspection_lists_requests(http, sim_clean):
     await sim_clean.set_faults(TWITTER={"error_rate": 1.0})
-    h = {"authorization": f"Bearer {(await _x_token(http))['access_token']}"}
+    h = await x_auth(http)
     r = await http.post("/x/2/tweets", json={"text": "x"}, headers=h)
     assert r.status_code == 503
     faults = (await http.get("/_sim/faults")).json()
@@ -143,22 +108,11 @@ async def test_instagram_container_moves_to_finished():
     port = free_port()
     async with run_in_process(SimSettings(port=port, container_delay_seconds=60)) as sim:
         async with httpx.AsyncClient(base_url=sim.base_url) as http:
-            r = await http.get(
-                "/instagram-web/oauth/authorize", params={"redirect_uri": "http://cb", "state": "s"}
-            )
-            code = httpx.URL(r.headers["location"]).params["code"]
-            short = (
-                await http.post(
-                    "/instagram-api/oauth/access_token",
-                    data={"code": code, "redirect_uri": "http://cb"},
-                )
-            ).json()
-            token = short["access_token"]
-            uid = short["user_id"]
+            token, uid = await ig_token(http)
             c = (
                 await http.post(
                     f"/instagram/v25.0/{uid}/media",
-                    data={"image_url": "http://x/a.jpg", "access_token": token},
+                    data={"image_url": sim.media_url("a.jpg"), "access_token": token},
                 )
             ).json()["id"]
             status = (
@@ -198,11 +152,13 @@ async def test_metrics_are_deterministic_for_a_seed():
         async with run_in_process(SimSettings(port=free_port(), seed=11)) as sim:
             state = None
             async with httpx.AsyncClient(base_url=sim.base_url) as http:
-                h = {"authorization": f"Bearer {(await _x_token(http))['access_token']}"}
+                h = await x_auth(http)
                 pid = (await http.post("/x/2/tweets", json={"text": "d"}, headers=h)).json()
                 pid = pid["data"]["id"]
                 await sim.advance_clock(3600)  # within the token's two hours
-                r = await http.get("/x/2/tweets", params={"ids": pid}, headers=h)
+                r = await http.get(
+                    "/x/2/tweets", params={"ids": pid, "tweet.fields": "public_metrics"}, headers=h
+                )
                 state = r.json()["data"][0]["public_metrics"]
             numbers.append((pid, state))
     assert numbers[0] == numbers[1]

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from herald_platforms.x.openapi import response_schema, spec, validator
-from tests.platform_sim.test_simulator import _x_token
+from tests.platform_sim.conftest import x_auth
 
 
 def _valid(schema: str, instance: object) -> None:
@@ -21,9 +21,11 @@ def _get_schema(path: str) -> str:
 
 @pytest.fixture
 async def x(sim_clean):
-    async with httpx.AsyncClient(base_url=sim_clean.base_url + "/x") as http:
-        token = (await _x_token(httpx.AsyncClient(base_url=sim_clean.base_url)))["access_token"]
-        http.headers["authorization"] = f"Bearer {token}"
+    async with (
+        httpx.AsyncClient(base_url=sim_clean.base_url + "/x") as http,
+        httpx.AsyncClient(base_url=sim_clean.base_url) as root,
+    ):
+        http.headers.update(await x_auth(root))
         yield http
 
 

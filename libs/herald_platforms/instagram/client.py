@@ -27,7 +27,10 @@ from herald_platforms.meta.graph import batch, classify, item_error, raise_for_a
 from herald_platforms.oauth import grant_uri, token_response
 from herald_platforms.tokens import TokenSession
 
-SCOPES = "instagram_business_basic,instagram_business_content_publish"
+# Publishing, plus reading the account's media (reconciliation) and its insights (metrics).
+SCOPES = (
+    "instagram_business_basic,instagram_business_content_publish,instagram_business_manage_insights"
+)
 # Long-lived tokens last 60 days and can be refreshed once a day: refresh a week ahead.
 REFRESH_AHEAD = timedelta(days=7)
 # The cap is a rolling 24 h window whose oldest slot is not reported: look again hourly.

@@ -36,7 +36,9 @@ from herald_platforms.media import MediaGuard
 from herald_platforms.oauth import grant_uri, token_request
 from herald_platforms.tokens import TokenSession
 
-SCOPES = "openid profile w_member_social"
+# Posting, plus reading the member's posts (reconciliation: r_member_social) and their
+# statistics (r_member_postAnalytics); both come with the Community Management API.
+SCOPES = "openid profile w_member_social r_member_social r_member_postAnalytics"
 
 
 class LinkedInAdapter:

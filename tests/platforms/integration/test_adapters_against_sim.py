@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
-from herald_common.settings import PlatformSettings
 from herald_db.enums import Platform
-from herald_platforms.base import AccountRef, PostPayload
+from herald_platforms.base import PostPayload
 from herald_platforms.errors import (
     AuthFailed,
     Duplicate,
@@ -22,31 +19,9 @@ from herald_platforms.errors import (
     Transient,
 )
 from herald_platforms.registry import get_adapter
-from herald_platforms.tokens import MemoryTokens
+from tests.platforms.integration.conftest import connect, text
 
 ALL = list(Platform)
-
-
-@pytest.fixture
-async def env(sim_clean):
-    settings = PlatformSettings.model_validate(sim_clean.platform_settings_kwargs())
-    async with httpx.AsyncClient() as http:
-        yield settings, http, sim_clean
-
-
-async def connect(settings, http, platform: Platform, login: str | None = None) -> AccountRef:
-    adapter = get_adapter(platform, settings)
-    verifier = secrets.token_urlsafe(48)
-    url = adapter.authorize_url("st", "http://app/cb", create_s256_code_challenge(verifier))
-    r = await http.get(url + f"&login_hint={login or uuid.uuid4().hex[:8]}")
-    assert r.status_code == 302
-    code = httpx.URL(r.headers["location"]).params["code"]
-    grant = await adapter.exchange_code(http, code, "http://app/cb", verifier)
-    return AccountRef(grant.external_account_id, MemoryTokens(grant.credentials))
-
-
-def text() -> str:
-    return f"hello {uuid.uuid4().hex}"
 
 
 @pytest.mark.parametrize("platform", ALL)

@@ -14,7 +14,7 @@ from herald_db.enums import Platform
 from herald_platforms.base import PostPayload
 from herald_platforms.errors import AuthFailed, OutcomeUnknown, RateLimited, UsageCapped
 from herald_platforms.registry import get_adapter
-from tests.platforms.integration.test_adapters_against_sim import connect
+from tests.platforms.integration.conftest import connect
 
 
 @pytest.fixture
