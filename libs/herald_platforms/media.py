@@ -7,6 +7,7 @@ simulator's, in development and tests) skip the address check.
 from __future__ import annotations
 
 import asyncio
+import io
 import ipaddress
 import socket
 from collections.abc import Awaitable, Callable
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+from PIL import Image, UnidentifiedImageError
 
 from herald_common.settings import PlatformSettings
 from herald_platforms.errors import Rejected, Transient
@@ -113,3 +115,21 @@ def _is_ip(host: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """What an image's bytes say it is (whatever its Content-Type claimed)."""
+
+    format: str  # JPEG, PNG, GIF, WEBP, ...
+    width: int
+    height: int
+
+
+def picture(data: bytes) -> Picture | None:
+    """The format and size of image bytes, or None when they are not an image."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            return Picture(str(img.format), img.width, img.height)
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None

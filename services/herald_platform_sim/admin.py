@@ -13,7 +13,9 @@
 - ``PUT /_sim/rate_limits`` ``{"TWITTER": {"limit": 300, "window": 900}}``
 - ``POST /_sim/revoke`` / ``POST /_sim/expire`` ``{"platform": "X", "login": "default"}``
 - ``POST /_sim/clock`` ``{"advance": 3600}``; ``POST /_sim/reset``
-- ``GET /_sim/accounts``; ``GET /media/{name}`` serves a small image for media URLs
+- ``GET /_sim/accounts``; ``GET /media/{name}`` serves an image made from its name
+  (images.py: ``a.jpg``, ``tall-800x1400.jpg``, ``a.png``, ``clip.mp4``; ``?as=`` sets the
+  Content-Type)
 """
 
 from __future__ import annotations
@@ -26,17 +28,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from herald_platform_sim import images
 from herald_platform_sim.common import json_response, state_of
 from herald_platform_sim.faults import KINDS
 from herald_platform_sim.state import PLATFORMS, Faults, Scripted, SimState
-
-# A 1x1 JPEG.
-PIXEL = bytes.fromhex(
-    "ffd8ffe000104a46494600010100000100010000ffdb004300080606070605080707070909080a0c140d0c"
-    "0b0b0c1912130f141d1a1f1e1d1a1c1c20242e2720222c231c1c2837292c30313434341f27393d38323c2e"
-    "333432ffc0000b080001000101011100ffc4001f0000010501010101010100000000000000000102030405"
-    "060708090a0bffda0008010100003f00d2cf20ffd9"
-)
 
 
 def apply_faults(st: SimState, data: dict[str, Any]) -> None:
@@ -152,7 +147,8 @@ async def accounts(request: Request) -> Response:
 
 
 async def media(request: Request) -> Response:
-    return Response(PIXEL, media_type="image/jpeg")
+    data, ctype = images.render(request.path_params["name"])
+    return Response(data, media_type=request.query_params.get("as", ctype))
 
 
 async def healthz(request: Request) -> Response:

@@ -1,6 +1,11 @@
 """Instagram (Instagram Login): media containers, media_publish, container status, the
 account's media, the publishing limit, metrics.
 
+Containers: an image is fetched from ``image_url`` when its
+container is made and judged on its bytes: JPEG only, at most 8 MiB, aspect ratio between
+4:5 and 1.91:1. A container not published within 24 hours (on the simulator's clock)
+expires: status EXPIRED, and media_publish refuses it.
+
 Permissions, as Meta documents them: instagram_business_basic to read, and
 instagram_business_content_publish to create containers and publish;
 instagram_business_manage_insights for /{media-id}/insights.
@@ -10,10 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 
-from herald_platform_sim import faults, graph, metrics
+from herald_platform_sim import faults, graph, images, metrics
 from herald_platform_sim.common import graph_error, json_response
 from herald_platform_sim.state import Container, SimState, Token
 
@@ -23,7 +29,9 @@ BASIC = "instagram_business_basic"
 PUBLISH = "instagram_business_content_publish"
 INSIGHTS = "instagram_business_manage_insights"
 ANSWERS = graph.answers(P)
-INSIGHT_NAMES = ("views", "reach", "likes", "comments", "shares", "saved", "total_interactions")
+CONTAINER_LIFETIME = 86400.0
+MAX_IMAGE_BYTES = 8 * 1024 * 1024
+RATIO = (4 / 5, 1.91)
 
 
 async def dispatch(request: Request, st: SimState, parts: list[str], p: dict[str, Any]) -> Response:
@@ -48,9 +56,44 @@ async def _create(request: Request, st: SimState, parts: list[str], p: dict[str,
     if early is not None:
         return early
     owner = parts[0]
+    if not publish and p.get("image_url"):
+        refused = await _judge_image(request, str(p["image_url"]))
+        if refused is not None:
+            return refused
     if publish:
         return await faults.create(st, plan, ANSWERS, lambda: _publish(st, owner, p))
     return await faults.create(st, plan, ANSWERS, lambda: _create_container(st, owner, p))
+
+
+async def _judge_image(request: Request, url: str) -> Response | None:
+    """Instagram fetches the image itself and judges the bytes, not the Content-Type."""
+    try:
+        r = await request.app.state.http.get(url)
+    except httpx.HTTPError:
+        r = None
+    if r is None or r.status_code != 200:
+        return graph_error(
+            "Media download has failed. The media URI doesn't meet our requirements.",
+            9004,
+            subcode=2207052,
+        )
+    if len(r.content) > MAX_IMAGE_BYTES:
+        return graph_error("The image size is too large.", 36000, subcode=2207004)
+    pic = images.inspect(r.content)
+    if pic is None or pic.format != "JPEG":
+        return graph_error(
+            "The image format is not supported. Only JPEG images are supported.",
+            36001,
+            subcode=2207005,
+        )
+    if not RATIO[0] <= pic.width / pic.height <= RATIO[1]:
+        return graph_error(
+            f"The submitted image with aspect ratio ('{pic.width}/{pic.height}') cannot be "
+            "published. Please submit an image with a valid aspect ratio.",
+            36003,
+            subcode=2207009,
+        )
+    return None
 
 
 def _create_container(st: SimState, owner: str, p: dict[str, Any]) -> Response:
@@ -93,6 +136,8 @@ def _create_container(st: SimState, owner: str, p: dict[str, Any]) -> Response:
 def _status(st: SimState, c: Container) -> str:
     if c.published_id:
         return "PUBLISHED"
+    if st.now() >= c.created_at + CONTAINER_LIFETIME:
+        return "EXPIRED"
     if c.error:
         return "ERROR"
     return "FINISHED" if st.now() >= c.ready_at else "IN_PROGRESS"
@@ -104,6 +149,13 @@ def _publish(st: SimState, owner: str, p: dict[str, Any]) -> Response:
         return graph_error("(#100) Invalid creation_id", 100)
     if c.published_id:
         return graph_error("The media has already been published", 9007, subcode=2207006)
+    children = [st.containers[ch] for ch in c.children]
+    if any(_status(st, x) == "EXPIRED" for x in (c, *children)):
+        return graph_error(
+            "The media you are trying to publish has expired. Please create it again.",
+            -2,
+            subcode=2207020,
+        )
     if _status(st, c) != "FINISHED":
         return graph_error("Media ID is not available", 9007, subcode=2207027)
     media = (

@@ -4,6 +4,9 @@ Every ``/rest`` call must name an active ``LinkedIn-Version`` (YYYYMM, released 
 last 12 months on the simulator's clock: missing -> 400 VERSION_MISSING, sunset or unknown
 -> 426 NONEXISTENT_VERSION) and send ``X-Restli-Protocol-Version: 2.0.0``.
 
+A post's ``commentary`` is little text (littletext.py): an unescaped reserved character
+cuts the post there, and the answer is still 201. Reads answer the kept text re-written.
+
 Permissions, as LinkedIn documents them: w_member_social to post and upload, r_member_social to read
 an author's posts and their social actions, r_member_postAnalytics for member post
 statistics, openid + profile for /v2/userinfo.
@@ -21,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from herald_platform_sim import faults, metrics
+from herald_platform_sim import faults, littletext, metrics
 from herald_platform_sim.common import approve, bearer, json_response, params, state_of
 from herald_platform_sim.state import SimState, Token
 
@@ -189,7 +192,7 @@ def _post_json(pub: Any) -> dict[str, Any]:
     return {
         "id": pub.external_id,
         "author": f"urn:li:person:{pub.account}",
-        "commentary": pub.request.get("commentary", ""),
+        "commentary": littletext.parse(str(pub.request.get("commentary", ""))).little,
         "visibility": pub.request.get("visibility", "PUBLIC"),
         "createdAt": ms,
         "publishedAt": ms,
@@ -261,8 +264,8 @@ async def _create(request: Request) -> Response:
     author = str(body.get("author", ""))
     if author != f"urn:li:person:{tok.account.user_id}":
         return error(403, f"Not enough permissions to post as {author}", "ACCESS_DENIED", 100)
-    text = str(body.get("commentary", ""))
-    if len(text) > 3000:
+    commentary = str(body.get("commentary", ""))
+    if len(commentary) > 3000:
         return error(422, "commentary is too long", "UNPROCESSABLE_ENTITY")
     media = []
     content = body.get("content") or {}
@@ -277,6 +280,7 @@ async def _create(request: Request) -> Response:
             )
     window = request.app.state.settings.duplicate_window_seconds
     member = tok.account.user_id
+    text = littletext.parse(commentary).shown  # what readers see, cut where LinkedIn cuts
     return await faults.create(
         st, plan, ANSWERS, lambda: _commit(st, member, text, media, body, window)
     )

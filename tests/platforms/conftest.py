@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+import respx
+from PIL import Image
 
 from herald_common.settings import PlatformSettings
 from herald_platforms.base import AccountRef, Credentials
@@ -50,4 +53,17 @@ def account(
                 extra=dict(extra),
             )
         ),
+    )
+
+
+def image(size: tuple[int, int] = (10, 10), fmt: str = "JPEG") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size).save(out, fmt)
+    return out.getvalue()
+
+
+def images_served(data: bytes | None = None) -> respx.Route:
+    """The media host Instagram and Herald fetch images from."""
+    return respx.get(host="cdn.example.com").respond(
+        200, content=data or image(), headers={"content-type": "image/jpeg"}
     )

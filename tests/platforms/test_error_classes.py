@@ -26,7 +26,7 @@ from herald_platforms.linkedin.errors import classify as linkedin
 from herald_platforms.meta.graph import classify as graph
 from herald_platforms.x.client import XAdapter
 from herald_platforms.x.errors import classify as x
-from tests.platforms.conftest import account
+from tests.platforms.conftest import account, images_served
 
 IG = "https://graph.instagram.com/v25.0"
 LI = "https://api.linkedin.com"
@@ -144,6 +144,7 @@ def ig(settings, guard):
 
 
 def quota_left() -> None:
+    images_served()
     respx.get(f"{IG}/1789/content_publishing_limit").respond(
         200, json={"data": [{"quota_usage": 1, "config": {"quota_total": 100}}]}
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import parse_qs
 
 import httpx
@@ -14,7 +15,7 @@ from herald_platforms.errors import AuthFailed, Duplicate, RateLimited, Rejected
 from herald_platforms.facebook.client import FacebookAdapter
 from herald_platforms.instagram.client import InstagramAdapter
 from herald_platforms.linkedin.client import LinkedInAdapter
-from tests.platforms.conftest import account
+from tests.platforms.conftest import account, image, images_served
 
 IG = "https://graph.instagram.com/v25.0"
 FB = "https://graph.facebook.com/v25.0"
@@ -34,6 +35,7 @@ def ig_account(refresh: str | None = "refresh-1"):
 
 
 def quota_left() -> None:
+    images_served()
     respx.get(f"{IG}/1789/content_publishing_limit").respond(
         200,
         json={
@@ -238,6 +240,7 @@ async def test_instagram_refreshes_a_token_within_a_week_of_expiry(ig, http):
 
 @respx.mock
 async def test_instagram_full_quota_waits(ig, http):
+    images_served()
     respx.get(f"{IG}/1789/content_publishing_limit").respond(
         200,
         json={
@@ -248,3 +251,23 @@ async def test_instagram_full_quota_waits(ig, http):
     with pytest.raises(RateLimited):
         await ig.publish(http, ig_account(), PostPayload("x", ["https://cdn.example.com/a.jpg"]))
     assert not create.called
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        (image(fmt="PNG"), "JPEG images only; image 1 (https://cdn.example.com/a.jpg) is PNG"),
+        (b"<html>not found</html>", "is not an image"),
+        (image((1000, 1300)), "between 4:5 (portrait) and 1.91:1 (landscape)"),
+        (image((1920, 1000)), "is 1920x1000"),
+    ],
+)
+async def test_instagram_refuses_what_instagram_would_refuse_before_any_request(
+    ig, http, data, needle
+):
+    images_served(data)  # served as image/jpeg: the bytes are what counts
+    graph = respx.route(host="graph.instagram.com")
+    with pytest.raises(Rejected, match=re.escape(needle)):
+        await ig.publish(http, ig_account(), PostPayload("x", ["https://cdn.example.com/a.jpg"]))
+    assert not graph.called

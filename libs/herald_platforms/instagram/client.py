@@ -22,7 +22,7 @@ from herald_platforms.base import (
 )
 from herald_platforms.common import body_of, call, expires_in, id_of_text
 from herald_platforms.errors import AuthFailed, RateLimited, Rejected, Transient
-from herald_platforms.media import MediaGuard
+from herald_platforms.media import MediaGuard, picture
 from herald_platforms.meta.graph import batch, classify, item_error, raise_for_auth
 from herald_platforms.oauth import grant_uri, token_response
 from herald_platforms.tokens import TokenSession
@@ -37,6 +37,26 @@ REFRESH_AHEAD = timedelta(days=7)
 QUOTA_RETRY_SECONDS = 3600.0
 # Media insights read for each post (views stand for impressions since Graph v22).
 METRICS = "views,likes,comments,shares"
+
+# What Instagram publishes: JPEG only, up to 8 MiB, aspect ratio 4:5 to 1.91:1.
+MAX_IMAGE_BYTES = 8 * 1024 * 1024
+RATIO = (4 / 5, 1.91)
+
+
+def judge_image(position: int, url: str, data: bytes) -> None:
+    """Refuse, before any request, an image Instagram would refuse."""
+    which = f"image {position} ({url[:120]})"
+    pic = picture(data)
+    if pic is None or pic.format != "JPEG":
+        kind = pic.format if pic is not None else "not an image"
+        raise Rejected(f"Instagram accepts JPEG images only; {which} is {kind}")
+    if len(data) > MAX_IMAGE_BYTES:
+        raise Rejected(f"Instagram accepts images up to 8 MB; {which} has {len(data)} bytes")
+    if not RATIO[0] <= pic.width / pic.height <= RATIO[1]:
+        raise Rejected(
+            "Instagram needs an aspect ratio between 4:5 (portrait) and 1.91:1 (landscape); "
+            f"{which} is {pic.width}x{pic.height}"
+        )
 
 
 class InstagramAdapter:
@@ -165,7 +185,10 @@ class InstagramAdapter:
             status = body_of(r).get("status_code")
             if status in ("FINISHED", "PUBLISHED"):
                 return
-            if status in ("ERROR", "EXPIRED"):
+            if status == "EXPIRED":
+                # Containers live 24 hours; the next attempt makes a new one.
+                raise Transient("The Instagram container expired before it could be published")
+            if status == "ERROR":
                 raise Rejected(f"Instagram could not process the media ({status})")
             await asyncio.sleep(self.poll_interval)
         raise Transient("Instagram is still processing the media")
@@ -175,8 +198,9 @@ class InstagramAdapter:
     ) -> PublishResult:
         if not post.media_urls:
             raise Rejected("Instagram needs at least one image")
-        for url in post.media_urls:
-            await self.guard.check_url(url)
+        for position, url in enumerate(post.media_urls, 1):
+            data, _ = await self.guard.fetch(client, url)
+            judge_image(position, url, data)
         session = self._session(client, account)
         await session.fresh()
         owner = account.external_account_id

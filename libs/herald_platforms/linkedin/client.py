@@ -31,6 +31,7 @@ from herald_platforms.errors import (
     RateLimited,
     Rejected,
 )
+from herald_platforms.linkedin import little
 from herald_platforms.linkedin.errors import classify
 from herald_platforms.media import MediaGuard
 from herald_platforms.oauth import grant_uri, token_request
@@ -155,7 +156,8 @@ class LinkedInAdapter:
             images = [await self._upload(client, session.creds, author, u) for u in post.media_urls]
             body: dict[str, Any] = {
                 "author": author,
-                "commentary": post.text,
+                # Little text: unescaped reserved characters would cut the post short.
+                "commentary": little.escape(post.text),
                 "visibility": "PUBLIC",
                 "distribution": {
                     "feedDistribution": "MAIN_FEED",

@@ -32,6 +32,22 @@ LOOKUP_BATCH = 100
 CHUNK = 1024 * 1024
 
 
+def check_media_mix(content_types: list[str]) -> None:
+    """X's media rule: up to 4 photos, or 1 video, or 1 animated GIF, kinds not mixed."""
+    kinds = [
+        "video" if t.startswith("video/") else "GIF" if t == "image/gif" else "photo"
+        for t in content_types
+    ]
+    if len(kinds) > 4 or (len(kinds) > 1 and any(k != "photo" for k in kinds)):
+        raise Rejected(
+            "X takes up to 4 photos, or 1 video, or 1 GIF per post, not mixed; this post has "
+            + ", ".join(
+                f"{kinds.count(k)} {k}{'s' if kinds.count(k) > 1 else ''}"
+                for k in dict.fromkeys(kinds)
+            )
+        )
+
+
 class XAdapter:
     platform = Platform.TWITTER
 
@@ -99,11 +115,13 @@ class XAdapter:
     async def publish(
         self, client: httpx.AsyncClient, account: AccountRef, post: PostPayload
     ) -> PublishResult:
+        files = [await self.guard.fetch(client, url) for url in post.media_urls]
+        check_media_mix([ctype for _, ctype in files])
         session = TokenSession(self, client, account)
         await session.fresh()
         media_ids = [
-            await session.run(partial(self._upload, client, session, url))
-            for url in post.media_urls
+            await session.run(partial(self._upload, client, session, data, ctype))
+            for data, ctype in files
         ]
         body: dict[str, Any] = {"text": post.text}
         if media_ids:
@@ -125,9 +143,10 @@ class XAdapter:
 
         return PublishResult(await session.run(create))
 
-    async def _upload(self, client: httpx.AsyncClient, session: TokenSession, url: str) -> str:
+    async def _upload(
+        self, client: httpx.AsyncClient, session: TokenSession, data: bytes, ctype: str
+    ) -> str:
         creds = session.creds
-        data, ctype = await self.guard.fetch(client, url)
         if not ctype.startswith("video/") and len(data) <= 5 * 1024 * 1024:
             files = {"media": ("media", data, ctype)}
             r = await call(

@@ -87,3 +87,21 @@ async def test_linkedin_sunset_version_is_a_clear_permanent_failure(env):
     with pytest.raises(Rejected, match="202401 is not active") as info:
         await old.publish(http, acct, PostPayload(text()))
     assert info.value.status_code == 426
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Launch day (#hashtag) with @ada",
+        "Q&A: [slides] {v2} <soon> a_b *bold* ~x~ | pipe \\ slash #1 C#",
+    ],
+)
+async def test_linkedin_post_with_hashtag_and_mention_arrives_whole(env, words):
+    settings, http, sim = env
+    adapter = get_adapter(Platform.LINKEDIN, settings)
+    acct = await connect(settings, http, Platform.LINKEDIN)
+    words = f"{words} {text()}"
+    done = await adapter.publish(http, acct, PostPayload(words))
+    arrived = (await sim.published("LINKEDIN"))[-1]
+    assert arrived["external_id"] == done.external_post_id
+    assert arrived["text"] == words  # not cut at the first reserved character
