@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from herald_platform_sim import faults, graph, metrics
 from herald_platform_sim.common import graph_error, json_response
-from herald_platform_sim.state import SimState, Token
+from herald_platform_sim.state import Published, SimState, Token
 
 P = "FACEBOOK"
 KINDS = ("page", "user_long")
@@ -28,7 +28,7 @@ ANSWERS = graph.answers(P)
 async def dispatch(request: Request, st: SimState, parts: list[str], p: dict[str, Any]) -> Response:
     if request.method == "POST" and len(parts) == 2 and parts[1] in ("feed", "photos"):
         return await _publish(request, st, parts[0], parts[1], p)
-    return await read(st, parts, p)
+    return await read(st, parts, p, str(request.url).split("?")[0])
 
 
 async def _publish(
@@ -98,8 +98,11 @@ def _duplicate() -> Response:
     return graph_error("Duplicate status message", 506)
 
 
-async def read(st: SimState, parts: list[str], p: dict[str, Any]) -> Response:
-    """Every GET (also each operation of a batch); ``p`` carries the access token."""
+async def read(
+    st: SimState, parts: list[str], p: dict[str, Any], base: str | None = None
+) -> Response:
+    """Every GET (also each operation of a batch); ``p`` carries the access token, ``base``
+    is the URL a next page link starts with."""
     tok = graph.token(st, p.get("access_token"), KINDS)
     if tok is None:
         return graph.invalid_token()
@@ -112,19 +115,15 @@ async def read(st: SimState, parts: list[str], p: dict[str, Any]) -> Response:
     if len(parts) == 2 and parts[1] == "published_posts":
         if not tok.has(ENGAGEMENT):
             return graph.missing_permission(P, ENGAGEMENT)
-        posts = st.recent(P, parts[0], int(p.get("limit", 25)))
-        return json_response(
-            {
-                "data": [
-                    {
-                        "id": x.external_id,
-                        "message": x.text,
-                        "created_time": graph.iso(x.received_at),
-                    }
-                    for x in posts
-                ]
-            }
-        )
+        wanted = graph.fields(p, "id,message,created_time")
+
+        def post(x: Published) -> dict[str, Any]:
+            known = {"id": x.external_id, "created_time": graph.iso(x.received_at)}
+            if x.text:  # Graph leaves out a message the post does not have
+                known["message"] = x.text
+            return {k: v for k, v in known.items() if k in wanted or k == "id"}
+
+        return graph.page(st.newest_first(P, parts[0]), p, post, base)
     return graph_error(
         "(#100) Object does not exist, cannot be loaded due to missing "
         "permissions, or does not support this operation",

@@ -7,16 +7,19 @@ answers code 10 (or 200 for Pages), HTTP 403.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.responses import Response
 
 from herald_platform_sim import faults
-from herald_platform_sim.common import graph_error
-from herald_platform_sim.state import SimState, Token
+from herald_platform_sim.common import graph_error, json_response
+from herald_platform_sim.state import Published, SimState, Token
 
 VERSION = re.compile(r"^v\d+\.\d+$")
 LONG_LIVED = 5183944.0
@@ -117,3 +120,74 @@ def iso(ts: float) -> str:
 def plain(p: dict[str, Any]) -> dict[str, Any]:
     """A request's parameters without the token and raw bytes, for inspection."""
     return {k: v for k, v in p.items() if k != "access_token" and not isinstance(v, bytes)}
+
+
+def fields(p: dict[str, Any], default: str) -> set[str]:
+    """The fields a Graph read asked for (``fields=id,caption``), else the edge's default."""
+    return {f.strip() for f in str(p.get("fields") or default).split(",") if f.strip()}
+
+
+def cursor(external_id: str) -> str:
+    return base64.urlsafe_b64encode(external_id.encode()).decode().rstrip("=")
+
+
+def _uncursor(value: str) -> str | None:
+    try:
+        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+    except ValueError:
+        return None
+
+
+def _when(value: Any) -> float | None:
+    """Graph's since/until: a Unix timestamp or an ISO 8601 time."""
+    if value in (None, ""):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+
+
+def page(
+    items: list[Published],
+    p: dict[str, Any],
+    shape: Callable[[Published], dict[str, Any]],
+    next_base: str | None = None,
+) -> Response:
+    """A Graph list edge, newest first: ``limit`` (default 25, at most 100), the ``after``
+    cursor, ``since`` / ``until`` times; ``paging.cursors`` and, when more remain,
+    ``paging.next``."""
+    try:
+        limit = int(p.get("limit", 25))
+        since, until = _when(p.get("since")), _when(p.get("until"))
+    except ValueError:
+        return graph_error("(#100) Invalid parameter", 100)
+    if not 1 <= limit <= 100:
+        return graph_error("(#100) The parameter limit must be between 1 and 100", 100)
+    chosen = [
+        x
+        for x in items
+        if (since is None or x.received_at >= since) and (until is None or x.received_at <= until)
+    ]
+    if p.get("after"):
+        ids = [x.external_id for x in chosen]
+        anchor = _uncursor(str(p["after"]))
+        if anchor not in ids:
+            return graph_error("(#100) The after cursor is not valid", 100)
+        chosen = chosen[ids.index(anchor) + 1 :]
+    data = chosen[:limit]
+    out: dict[str, Any] = {"data": [shape(x) for x in data]}
+    if data:
+        paging: dict[str, Any] = {
+            "cursors": {
+                "before": cursor(data[0].external_id),
+                "after": cursor(data[-1].external_id),
+            }
+        }
+        if len(chosen) > limit and next_base:
+            # As Meta's own next links do, this one carries every parameter, the token too.
+            query = {k: str(v) for k, v in p.items() if k != "after"}
+            query["after"] = cursor(data[-1].external_id)
+            paging["next"] = f"{next_base}?{urlencode(query)}"
+        out["paging"] = paging
+    return json_response(out)

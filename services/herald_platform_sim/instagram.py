@@ -21,7 +21,7 @@ from starlette.responses import Response
 
 from herald_platform_sim import faults, graph, images, metrics
 from herald_platform_sim.common import graph_error, json_response
-from herald_platform_sim.state import Container, SimState, Token
+from herald_platform_sim.state import Container, Published, SimState, Token
 
 P = "INSTAGRAM"
 KINDS = ("ig_long", "ig_short")
@@ -37,7 +37,7 @@ RATIO = (4 / 5, 1.91)
 async def dispatch(request: Request, st: SimState, parts: list[str], p: dict[str, Any]) -> Response:
     if request.method == "POST" and len(parts) == 2 and parts[1] in ("media", "media_publish"):
         return await _create(request, st, parts, p)
-    return await read(st, parts, p)
+    return await read(st, parts, p, str(request.url).split("?")[0])
 
 
 async def _create(request: Request, st: SimState, parts: list[str], p: dict[str, Any]) -> Response:
@@ -173,8 +173,11 @@ def _publish(st: SimState, owner: str, p: dict[str, Any]) -> Response:
     return json_response({"id": pub.external_id})
 
 
-async def read(st: SimState, parts: list[str], p: dict[str, Any]) -> Response:
-    """Every GET (also each operation of a batch); ``p`` carries the access token."""
+async def read(
+    st: SimState, parts: list[str], p: dict[str, Any], base: str | None = None
+) -> Response:
+    """Every GET (also each operation of a batch); ``p`` carries the access token, ``base``
+    is the URL a next page link starts with."""
     tok = graph.token(st, p.get("access_token"), KINDS)
     if tok is None:
         return graph.invalid_token()
@@ -198,15 +201,14 @@ async def read(st: SimState, parts: list[str], p: dict[str, Any]) -> Response:
             }
         )
     if len(parts) == 2 and parts[1] == "media":
-        items = st.recent(P, head, int(p.get("limit", 25)))
-        return json_response(
-            {
-                "data": [
-                    {"id": x.external_id, "caption": x.text, "timestamp": graph.iso(x.received_at)}
-                    for x in items
-                ]
-            }
-        )
+        wanted = graph.fields(p, "id")
+
+        def media(x: Published) -> dict[str, Any]:
+            known = {"id": x.external_id, "caption": x.text, "timestamp": graph.iso(x.received_at)}
+            known |= {"media_type": "CAROUSEL_ALBUM" if len(x.media) > 1 else "IMAGE"}
+            return {k: v for k, v in known.items() if k in wanted or k == "id"}
+
+        return graph.page(st.newest_first(P, head), p, media, base)
     if len(parts) == 2 and parts[1] == "content_publishing_limit":
         used = sum(
             1
