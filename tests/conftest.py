@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from herald_common.crypto import SecretBox
+from herald_common.crypto import SecretBox, generate_key
 from herald_db.migrate import upgrade
 from herald_db.session import make_engine, make_sessionmaker, sync_url
 from herald_devrun.infra import Server, resolve_postgres, resolve_redis, with_database
@@ -80,7 +81,11 @@ def redis_url(servers: tuple[Server, Server]) -> str:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str, redis_url: str, sim: SimClient) -> PostApiSettings:
+    # Production mode with secrets of this run, as an install is meant to run.
     return PostApiSettings(
+        environment="production",
+        jwt_secret=secrets.token_urlsafe(48),
+        encryption_keys=generate_key(),
         database_url=database_url,
         redis_url=redis_url,
         oauth_redirect_base=API_BASE,

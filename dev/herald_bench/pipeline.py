@@ -159,6 +159,7 @@ class Services:
         env.update(platform_env(sim_base))
         env.update(
             {
+                "HERALD_ENVIRONMENT": "dev",
                 "DATABASE_URL": infra.database_url,
                 "REDIS_URL": infra.redis.url,
                 "HERALD_QUEUE_NAME": queue,

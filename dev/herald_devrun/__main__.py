@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from herald_devrun import secrets_file
 from herald_devrun.infra import Server, resolve_postgres, resolve_redis, with_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,6 +104,11 @@ def main(argv: list[str] | None = None) -> int:
         sim_base = f"http://127.0.0.1:{sim_port}"
         env = dict(os.environ)
         env.update({"DATABASE_URL": db_url, "REDIS_URL": rd.url, "PYTHONUNBUFFERED": "1"})
+        env.setdefault("HERALD_ENVIRONMENT", "dev")
+        secrets_path, install_secrets, made = secrets_file.ensure(data)
+        for name, value in install_secrets.items():
+            env.setdefault(name, value)
+        say(f"secrets: {secrets_path.relative_to(ROOT)} ({'generated now' if made else 'kept'})")
         services = [
             Service("platform-sim", "herald_platform_sim", sim_port, "HERALD_SIM_PORT"),
             Service(

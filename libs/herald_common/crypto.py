@@ -23,9 +23,11 @@ class SecretBox:
         if not keys:
             raise SecretBoxError("at least one encryption key is required")
         try:
-            self._fernet = MultiFernet([Fernet(k.encode()) for k in keys])
+            fernets = [Fernet(k.encode()) for k in keys]
         except ValueError as exc:
             raise SecretBoxError("encryption keys must be url-safe base64 Fernet keys") from exc
+        self._newest = fernets[0]
+        self._fernet = MultiFernet(fernets)
 
     def encrypt(self, plaintext: bytes) -> bytes:
         return self._fernet.encrypt(plaintext)
@@ -37,7 +39,19 @@ class SecretBox:
             raise SecretBoxError("secret cannot be decrypted with the configured keys") from exc
 
     def rotate(self, token: bytes) -> bytes:
-        return self._fernet.rotate(token)
+        """``token`` encrypted again under the newest key."""
+        try:
+            return self._fernet.rotate(token)
+        except InvalidToken as exc:
+            raise SecretBoxError("secret cannot be decrypted with the configured keys") from exc
+
+    def is_newest(self, token: bytes) -> bool:
+        """Whether ``token`` is already encrypted under the newest key."""
+        try:
+            self._newest.decrypt(token)
+        except InvalidToken:
+            return False
+        return True
 
     def encrypt_json(self, data: dict[str, Any]) -> bytes:
         return self.encrypt(json.dumps(data, separators=(",", ":")).encode())

@@ -11,6 +11,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from herald_common.health import Check, Refresh, add_health_routes
+from herald_common.settings import InsecureSettings, SecretsSettings
 
 
 class _QuietServer(uvicorn.Server):
@@ -19,6 +20,14 @@ class _QuietServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+
+def refuse_insecure_start(settings: SecretsSettings, service: str) -> None:
+    """Exit with a message naming each secret left at its built-in value (outside dev)."""
+    try:
+        settings.require_own_secrets()
+    except InsecureSettings as exc:
+        raise SystemExit(f"herald {service}: refusing to start: {exc}") from None
 
 
 def health_app(

@@ -7,11 +7,22 @@ names; every other setting is prefixed ``HERALD_``.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/herald"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+# Public values, so a development machine works out of the box; outside dev the services
+# refuse to start with them (see SecretsSettings.require_own_secrets).
+DEV_ENCRYPTION_KEY = "To3FY_hC2rTloFvVVX-MLzyKlM5cPHd2_S28wCME5YY="
+DEV_JWT_SECRET = "dev-only-change-me-0123456789abcdef0123456789abcdef"
+MIN_JWT_SECRET_LENGTH = 32
+
+
+class InsecureSettings(RuntimeError):
+    """A setting that must not be left at its built-in value outside development."""
 
 
 class BaseHeraldSettings(BaseSettings):
@@ -19,8 +30,14 @@ class BaseHeraldSettings(BaseSettings):
         env_prefix="HERALD_", extra="ignore", env_file=None, populate_by_name=True
     )
 
+    # "dev" allows the built-in secrets and plain-http webhooks; anything else is production.
+    environment: Literal["dev", "production"] = "production"
     log_level: str = "INFO"
     log_json: bool = False
+
+    @property
+    def is_dev(self) -> bool:
+        return self.environment == "dev"
 
 
 class DatabaseSettings(BaseHeraldSettings):
@@ -42,9 +59,38 @@ class RedisSettings(BaseHeraldSettings):
 
 class SecretsSettings(BaseHeraldSettings):
     # Comma-separated Fernet keys, newest first: the first encrypts, all decrypt.
-    encryption_keys: str = "To3FY_hC2rTloFvVVX-MLzyKlM5cPHd2_S28wCME5YY="
-    jwt_secret: str = "dev-only-change-me-0123456789abcdef0123456789abcdef"
+    encryption_keys: str = DEV_ENCRYPTION_KEY
+    jwt_secret: str = DEV_JWT_SECRET
     jwt_ttl_seconds: int = 3600
+
+    def require_own_secrets(self) -> None:
+        """Outside dev, refuse the built-in secrets, naming each setting to change."""
+        if self.is_dev:
+            return
+        wrong: list[str] = []
+        if self.jwt_secret == DEV_JWT_SECRET:
+            wrong.append(
+                "HERALD_JWT_SECRET is the built-in development value; set a random secret of "
+                "your own (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        elif len(self.jwt_secret) < MIN_JWT_SECRET_LENGTH:
+            wrong.append(
+                f"HERALD_JWT_SECRET is shorter than {MIN_JWT_SECRET_LENGTH} characters; "
+                "set a longer random secret"
+            )
+        keys = [k.strip() for k in self.encryption_keys.split(",") if k.strip()]
+        if DEV_ENCRYPTION_KEY in keys:
+            wrong.append(
+                "HERALD_ENCRYPTION_KEYS holds the built-in development key; put a key of your "
+                "own in front (python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'), run python -m herald_db.reencrypt, "
+                "then remove the built-in key"
+            )
+        if wrong:
+            raise InsecureSettings(
+                "; ".join(wrong) + ". (On a development machine, HERALD_ENVIRONMENT=dev "
+                "allows the built-in values.)"
+            )
 
 
 class PlatformSettings(BaseHeraldSettings):

@@ -14,7 +14,13 @@ from herald_common.crypto import SecretBox
 from herald_common.health import postgres_check, redis_check
 from herald_common.logging import configure_logging
 from herald_common.ratelimit import RateLimiter
-from herald_common.service import health_app, run_until_signalled, serve_http, stop_http
+from herald_common.service import (
+    health_app,
+    refuse_insecure_start,
+    run_until_signalled,
+    serve_http,
+    stop_http,
+)
 from herald_common.timeutil import Clock, utcnow
 from herald_db.enums import Platform
 from herald_db.session import make_engine, make_sessionmaker
@@ -36,6 +42,7 @@ def shifted(offset_seconds: float) -> Clock:
 async def main(stop: asyncio.Event) -> None:
     settings = AnalyticsSettings()
     configure_logging(settings.log_level, settings.log_json, "analytics")
+    refuse_insecure_start(settings, "analytics")
     engine = make_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,

@@ -40,6 +40,7 @@ Pages on time.
 
 def create_app(settings: PostApiSettings | None = None, *, clock: Clock = utcnow) -> FastAPI:
     settings = settings or PostApiSettings()
+    settings.require_own_secrets()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

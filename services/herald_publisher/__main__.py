@@ -7,7 +7,13 @@ import contextlib
 
 from herald_common.health import Check, postgres_check, redis_check
 from herald_common.logging import configure_logging
-from herald_common.service import health_app, run_until_signalled, serve_http, stop_http
+from herald_common.service import (
+    health_app,
+    refuse_insecure_start,
+    run_until_signalled,
+    serve_http,
+    stop_http,
+)
 from herald_publisher.settings import PublisherSettings
 from herald_publisher.worker import build_worker
 
@@ -19,6 +25,7 @@ async def _not_started() -> None:
 async def main(stop: asyncio.Event) -> None:
     settings = PublisherSettings()
     configure_logging(settings.log_level, settings.log_json, "publisher")
+    refuse_insecure_start(settings, "publisher")
     worker = build_worker(settings)
 
     def checks() -> dict[str, Check]:

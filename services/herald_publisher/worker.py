@@ -36,6 +36,7 @@ def build_worker(
     settings: PublisherSettings, *, clock: Clock = utcnow, burst: bool = False
 ) -> Worker:
     """A worker for ``settings``; the tests run it with ``burst=True``."""
+    settings.require_own_secrets()
 
     async def startup(ctx: dict[str, Any]) -> None:
         engine = make_engine(

@@ -148,6 +148,8 @@ async def pipeline(pipeline_db: str, redis_url: str, sim: SimClient) -> AsyncIte
     await sim.reset()
     queue = f"herald-test:{uuid.uuid4().hex[:8]}"
     common: dict[str, Any] = {
+        # Development mode: webhook receivers here are plain http on loopback.
+        "environment": "dev",
         "database_url": pipeline_db,
         "redis_url": redis_url,
         "queue_name": queue,
@@ -160,6 +162,7 @@ async def pipeline(pipeline_db: str, redis_url: str, sim: SimClient) -> AsyncIte
         **sim.platform_settings_kwargs(),
     }
     env = {
+        "HERALD_ENVIRONMENT": "dev",
         "DATABASE_URL": pipeline_db,
         "REDIS_URL": redis_url,
         "HERALD_QUEUE_NAME": queue,
