@@ -27,6 +27,7 @@ from herald_devrun.infra import Server, resolve_postgres, resolve_redis, with_da
 from herald_platform_sim.testing import SimClient
 from herald_post_api.app import create_app
 from herald_post_api.settings import PostApiSettings
+from tests.dns import public_dns
 
 ROOT = Path(__file__).resolve().parent.parent
 pytest_plugins = ["tests.plugins.sim"] if (ROOT / "tests" / "plugins" / "sim.py").exists() else []
@@ -119,7 +120,7 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
 
 @pytest.fixture(scope="session")
 async def app(settings: PostApiSettings):  # type: ignore[no-untyped-def]
-    application = create_app(settings)
+    application = create_app(settings, resolver=public_dns)
     async with application.router.lifespan_context(application):
         yield application
 

@@ -148,7 +148,8 @@ class WebhookDeliverySettings(BaseHeraldSettings):
     webhook_backoff_seconds: list[float] = [5, 30, 120, 600, 3600, 21600]
     webhook_max_attempts: int = 8
     webhook_timeout_seconds: float = 10.0
-    # Hosts a webhook may point at over plain http or on a private address (dev, tests).
+    # Hosts (host or host:port, comma-separated) a webhook may reach although they resolve
+    # to a private or loopback address; outside dev they still need https.
     webhook_allowed_hosts: str = ""
 
 

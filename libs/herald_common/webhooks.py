@@ -1,4 +1,9 @@
-"""Signing and sending webhooks per the Standard Webhooks spec."""
+"""Signing and sending webhooks per the Standard Webhooks spec, through the shared guard.
+
+Webhook URLs are user input: registration and every delivery pass them through
+:mod:`herald_common.netguard` (public addresses only, the connection pinned to the address
+that was checked, https only outside dev). Redirects are not followed.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,15 @@ from typing import Any
 import httpx
 from standardwebhooks.webhooks import Webhook
 
+from herald_common.netguard import (
+    Destinations,
+    Resolver,
+    UnsafeDestination,
+    parse_hosts,
+    system_resolver,
+)
+from herald_common.settings import WebhookDeliverySettings
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -20,6 +34,20 @@ class Outcome:
     status_code: int | None
     error: str | None
     duration_ms: int
+    # The destination itself is refused: trying again cannot help.
+    permanent: bool = False
+
+
+def destinations(
+    settings: WebhookDeliverySettings, resolver: Resolver = system_resolver
+) -> Destinations:
+    """Where webhooks may be sent: https only outside dev, public addresses only."""
+    return Destinations(
+        schemes=frozenset({"http", "https"} if settings.is_dev else {"https"}),
+        allowed_hosts=parse_hosts(settings.webhook_allowed_hosts),
+        resolver=resolver,
+        resolve_timeout=settings.webhook_timeout_seconds,
+    )
 
 
 def new_secret() -> str:
@@ -52,6 +80,8 @@ async def send(
     started = time.perf_counter()
     try:
         response = await client.post(url, content=raw, headers=headers, timeout=timeout_seconds)
+    except UnsafeDestination as exc:
+        return Outcome(False, None, f"destination refused: {exc}", _ms(started), permanent=True)
     except httpx.TimeoutException:
         return Outcome(False, None, "timed out", _ms(started))
     except httpx.HTTPError as exc:

@@ -11,7 +11,9 @@ from redis.asyncio import Redis
 
 from herald_common.crypto import SecretBox
 from herald_common.health import add_health_routes, postgres_check, redis_check
+from herald_common.netguard import Resolver, system_resolver
 from herald_common.timeutil import Clock, utcnow
+from herald_common.webhooks import destinations as webhook_destinations
 from herald_db.session import make_engine, make_sessionmaker
 from herald_post_api import problems
 from herald_post_api.accounts.router import router as accounts_router
@@ -38,7 +40,13 @@ Pages on time.
 """
 
 
-def create_app(settings: PostApiSettings | None = None, *, clock: Clock = utcnow) -> FastAPI:
+def create_app(
+    settings: PostApiSettings | None = None,
+    *,
+    clock: Clock = utcnow,
+    resolver: Resolver = system_resolver,
+) -> FastAPI:
+    """The API; ``resolver`` looks up webhook hosts (tests stand in for public DNS)."""
     settings = settings or PostApiSettings()
     settings.require_own_secrets()
 
@@ -72,6 +80,7 @@ def create_app(settings: PostApiSettings | None = None, *, clock: Clock = utcnow
     app.state.settings = settings
     app.state.clock = clock
     app.state.box = SecretBox(settings.encryption_keys)
+    app.state.webhook_destinations = webhook_destinations(settings, resolver)
     problems.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     add_health_routes(

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from herald_common.crypto import SecretBox
 from herald_common.errors import AppError, Unauthorized
+from herald_common.netguard import Destinations
 from herald_common.timeutil import Clock
 from herald_db.models import User
 from herald_db.repositories import users as users_repo
@@ -39,6 +40,11 @@ def get_clock(request: Request) -> Clock:
 def get_box(request: Request) -> SecretBox:
     box: SecretBox = request.app.state.box
     return box
+
+
+def get_webhook_destinations(request: Request) -> Destinations:
+    destinations: Destinations = request.app.state.webhook_destinations
+    return destinations
 
 
 def get_redis(request: Request) -> Redis:
@@ -80,6 +86,7 @@ SettingsDep = Annotated[PostApiSettings, Depends(get_settings)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 BoxDep = Annotated[SecretBox, Depends(get_box)]
 RedisDep = Annotated[Redis, Depends(get_redis)]
+WebhookDestinationsDep = Annotated[Destinations, Depends(get_webhook_destinations)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import select
 
 from herald_common import metrics
-from herald_common.webhooks import send
+from herald_common.netguard import UnsafeDestination
+from herald_common.webhooks import Outcome, send
 from herald_db.enums import DeliveryStatus
 from herald_db.models import WebhookDelivery, WebhookEndpoint
 from herald_db.session import session_scope
@@ -49,15 +50,22 @@ async def _deliver(ctx: dict[str, Any], delivery_id: str, attempt: int) -> str:
             delivery.last_error = "endpoint disabled"
             return "endpoint disabled"
         now = clock()
-        outcome = await send(
-            ctx["http"],
-            url=endpoint.url,
-            secret=box.decrypt_str(endpoint.secret),
-            message_id=delivery.message_id,
-            body=delivery.payload,
-            timestamp=now,
-            timeout_seconds=settings.webhook_timeout_seconds,
-        )
+        try:
+            # Checked again at every delivery: the rules (or the URL) may have changed since
+            # it was registered. The address is checked when the connection is made.
+            ctx["webhook_destinations"].check_url(endpoint.url)
+        except UnsafeDestination as exc:
+            outcome = Outcome(False, None, f"destination refused: {exc}", 0, permanent=True)
+        else:
+            outcome = await send(
+                ctx["webhook_http"],
+                url=endpoint.url,
+                secret=box.decrypt_str(endpoint.secret),
+                message_id=delivery.message_id,
+                body=delivery.payload,
+                timestamp=now,
+                timeout_seconds=settings.webhook_timeout_seconds,
+            )
         delivery.attempts += 1
         delivery.last_status_code = outcome.status_code
         delivery.last_error = outcome.error
@@ -66,7 +74,7 @@ async def _deliver(ctx: dict[str, Any], delivery_id: str, attempt: int) -> str:
             delivery.delivered_at = clock()
             delivery.next_attempt_at = None
             return "delivered"
-        if delivery.attempts >= settings.webhook_max_attempts:
+        if outcome.permanent or delivery.attempts >= settings.webhook_max_attempts:
             delivery.status = DeliveryStatus.FAILED
             delivery.next_attempt_at = None
             return "failed"

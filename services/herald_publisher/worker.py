@@ -13,8 +13,10 @@ from redis.asyncio import Redis
 
 from herald_common.crypto import SecretBox
 from herald_common.jobs import PUBLISH_JOB
+from herald_common.netguard import Resolver, guarded_client, system_resolver
 from herald_common.ratelimit import RateLimiter
 from herald_common.timeutil import Clock, utcnow
+from herald_common.webhooks import destinations as webhook_destinations
 from herald_db.enums import Platform
 from herald_db.session import make_engine, make_sessionmaker
 from herald_platforms.http import make_client
@@ -33,9 +35,16 @@ async def publish_posts_job(ctx: dict[str, Any], post_ids: list[str]) -> dict[st
 
 
 def build_worker(
-    settings: PublisherSettings, *, clock: Clock = utcnow, burst: bool = False
+    settings: PublisherSettings,
+    *,
+    clock: Clock = utcnow,
+    burst: bool = False,
+    resolver: Resolver = system_resolver,
 ) -> Worker:
-    """A worker for ``settings``; the tests run it with ``burst=True``."""
+    """A worker for ``settings``; the tests run it with ``burst=True``.
+
+    ``resolver`` looks up webhook hosts (tests stand in for public DNS).
+    """
     settings.require_own_secrets()
 
     async def startup(ctx: dict[str, Any]) -> None:
@@ -52,10 +61,14 @@ def build_worker(
         )
         sessionmaker = make_sessionmaker(engine)
         box = SecretBox(settings.encryption_keys)
+        hooks = webhook_destinations(settings, resolver)
         ctx.update(
             engine=engine,
             redis_client=redis,
             http=http,
+            # Webhooks go to user-chosen URLs: their own client, every connection guarded.
+            webhook_destinations=hooks,
+            webhook_http=guarded_client(hooks, timeout=settings.webhook_timeout_seconds),
             sessionmaker=sessionmaker,
             box=box,
             clock=clock,
@@ -74,6 +87,7 @@ def build_worker(
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         await ctx["http"].aclose()
+        await ctx["webhook_http"].aclose()
         await ctx["redis_client"].aclose()
         await ctx["engine"].dispose()
 

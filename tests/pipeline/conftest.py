@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -20,7 +21,7 @@ from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from herald_common.crypto import SecretBox
+from herald_common.crypto import SecretBox, generate_key
 from herald_db.migrate import upgrade
 from herald_db.session import make_engine, make_sessionmaker
 from herald_devrun.infra import free_port
@@ -32,6 +33,7 @@ from herald_publisher.worker import build_worker
 from herald_scheduler.loop import Scheduler
 from herald_scheduler.settings import SchedulerSettings
 from tests.conftest import API_BASE, create_database, drop_database
+from tests.dns import public_dns
 
 
 class Clock:
@@ -79,7 +81,9 @@ class Pipeline:
 
     async def work(self) -> None:
         """Run a burst publisher over whatever is queued."""
-        worker = build_worker(self.publisher_settings, clock=self.clock, burst=True)
+        worker = build_worker(
+            self.publisher_settings, clock=self.clock, burst=True, resolver=public_dns
+        )
         try:
             await worker.main()
         finally:
@@ -147,9 +151,13 @@ class Pipeline:
 async def pipeline(pipeline_db: str, redis_url: str, sim: SimClient) -> AsyncIterator[Pipeline]:
     await sim.reset()
     queue = f"herald-test:{uuid.uuid4().hex[:8]}"
+    jwt_secret, key = secrets.token_urlsafe(48), generate_key()
     common: dict[str, Any] = {
-        # Development mode: webhook receivers here are plain http on loopback.
+        # Development mode: webhook receivers here are plain http on loopback. The secrets
+        # are this run's own, so a test can switch to production.
         "environment": "dev",
+        "jwt_secret": jwt_secret,
+        "encryption_keys": key,
         "database_url": pipeline_db,
         "redis_url": redis_url,
         "queue_name": queue,
@@ -163,6 +171,8 @@ async def pipeline(pipeline_db: str, redis_url: str, sim: SimClient) -> AsyncIte
     }
     env = {
         "HERALD_ENVIRONMENT": "dev",
+        "HERALD_JWT_SECRET": jwt_secret,
+        "HERALD_ENCRYPTION_KEYS": key,
         "DATABASE_URL": pipeline_db,
         "REDIS_URL": redis_url,
         "HERALD_QUEUE_NAME": queue,
@@ -176,7 +186,7 @@ async def pipeline(pipeline_db: str, redis_url: str, sim: SimClient) -> AsyncIte
         **{f"HERALD_{k.upper()}": v for k, v in sim.platform_settings_kwargs().items()},
     }
     api_settings = PostApiSettings(**common)
-    app = create_app(api_settings)
+    app = create_app(api_settings, resolver=public_dns)
     engine: AsyncEngine = make_engine(pipeline_db)
     arq = await create_pool(RedisSettings.from_dsn(redis_url))
     clock = Clock()

@@ -78,15 +78,35 @@ async def test_webhook_secret_shown_once_and_encrypted(client, sessionmaker):
 
 async def test_webhook_urls_and_events_are_checked(client):
     me = await register(client)
-    for url in (
+    refused = (
         "http://hooks.example.com/h",
         "https://10.0.0.1/h",
         "https://127.0.0.1/h",
         "https://169.254.169.254/latest",
-    ):
+        "https://169.254.169.254.nip.io/hook",
+        "https://localhost./hook",
+        "https://100.64.0.1/h",
+        "https://[::ffff:127.0.0.1]/h",
+        "https://[2002:a9fe:a9fe::1]/h",
+        "https://does-not-resolve.invalid/h",
+    )
+    for url in refused:
         r = await client.post("/v1/webhooks", json={"url": url}, headers=me.headers)
         assert r.status_code == 422, url
+        assert r.headers["content-type"] == "application/problem+json"
         assert r.json()["field"] == "url"
+    hook = await client.post(
+        "/v1/webhooks", json={"url": "https://hooks.example.com/h"}, headers=me.headers
+    )
+    assert hook.status_code == 201
+    for url in refused:
+        r = await client.patch(
+            f"/v1/webhooks/{hook.json()['id']}", json={"url": url}, headers=me.headers
+        )
+        assert r.status_code == 422, url
+        assert r.json()["field"] == "url"
+    listed = (await client.get("/v1/webhooks", headers=me.headers)).json()
+    assert [w["url"] for w in listed] == ["https://hooks.example.com/h"]
     r = await client.post(
         "/v1/webhooks",
         json={"url": "https://x.example.com", "event_types": ["post.exploded"]},

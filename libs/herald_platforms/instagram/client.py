@@ -199,7 +199,7 @@ class InstagramAdapter:
         if not post.media_urls:
             raise Rejected("Instagram needs at least one image")
         for position, url in enumerate(post.media_urls, 1):
-            data, _ = await self.guard.fetch(client, url)
+            data, _ = await self.guard.fetch(url)
             judge_image(position, url, data)
         session = self._session(client, account)
         await session.fresh()

@@ -122,7 +122,7 @@ class LinkedInAdapter:
     async def _upload(
         self, client: httpx.AsyncClient, creds: Credentials, owner: str, url: str
     ) -> str:
-        data, ctype = await self.guard.fetch(client, url)
+        data, ctype = await self.guard.fetch(url)
         r = await call(
             lambda: client.post(
                 self._url("/rest/images"),

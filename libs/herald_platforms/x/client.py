@@ -115,7 +115,7 @@ class XAdapter:
     async def publish(
         self, client: httpx.AsyncClient, account: AccountRef, post: PostPayload
     ) -> PublishResult:
-        files = [await self.guard.fetch(client, url) for url in post.media_urls]
+        files = [await self.guard.fetch(url) for url in post.media_urls]
         check_media_mix([ctype for _, ctype in files])
         session = TokenSession(self, client, account)
         await session.fresh()

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 
 from herald_db.models import WebhookDelivery, WebhookEndpoint
 from herald_post_api import pagination
-from herald_post_api.deps import BoxDep, CurrentUser, SessionDep, SettingsDep
+from herald_post_api.deps import BoxDep, CurrentUser, SessionDep, WebhookDestinationsDep
 from herald_post_api.openapi import problems
 from herald_post_api.webhooks import service
 from herald_post_api.webhooks.schemas import (
@@ -40,9 +40,13 @@ SIGNING = (
     description=SIGNING,
 )
 async def create_webhook(
-    data: WebhookCreate, user: CurrentUser, session: SessionDep, settings: SettingsDep, box: BoxDep
+    data: WebhookCreate,
+    user: CurrentUser,
+    session: SessionDep,
+    box: BoxDep,
+    destinations: WebhookDestinationsDep,
 ) -> WebhookWithSecret:
-    service.check_url(str(data.url), settings.webhook_allowed_hosts)
+    await service.check_url(destinations, str(data.url))
     return await service.create(
         session, user, str(data.url), list(data.event_types), data.description, box
     )
@@ -74,11 +78,11 @@ async def update_webhook(
     data: WebhookUpdate,
     user: CurrentUser,
     session: SessionDep,
-    settings: SettingsDep,
+    destinations: WebhookDestinationsDep,
 ) -> WebhookRead:
     endpoint = await service.get(session, user, webhook_id)
     if data.url is not None:
-        service.check_url(str(data.url), settings.webhook_allowed_hosts)
+        await service.check_url(destinations, str(data.url))
         endpoint.url = str(data.url)
     if data.event_types is not None:
         endpoint.event_types = list(data.event_types)

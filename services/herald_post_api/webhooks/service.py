@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import uuid
 
 from sqlalchemy import select
@@ -10,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from herald_common.crypto import SecretBox
 from herald_common.errors import NotFound, Unprocessable
+from herald_common.netguard import Destinations, UnsafeDestination
 from herald_common.webhooks import new_secret
 from herald_db.models import User, WebhookEndpoint
 from herald_post_api.webhooks.schemas import WebhookRead, WebhookWithSecret
@@ -25,27 +25,12 @@ class UnsafeWebhookUrl(Unprocessable):
     title = "Webhook URL not allowed"
 
 
-def check_url(url: str, allowed_hosts: str) -> None:
-    """https to public hosts; plain http or private addresses only for allowed hosts."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    allowed = {h.strip().lower() for h in allowed_hosts.split(",") if h.strip()}
-    if host in allowed or parts.netloc.lower() in allowed:
-        return
-    if parts.scheme != "https":
-        raise UnsafeWebhookUrl("Webhook URLs must use https.", field="url")
+async def check_url(destinations: Destinations, url: str) -> None:
+    """The shared guard's checks, the lookup included (the delivery checks them again)."""
     try:
-        ip = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        if host in ("localhost",) or host.endswith((".local", ".internal", ".localhost")):
-            raise UnsafeWebhookUrl(
-                "Webhook URLs must point at a public host.", field="url"
-            ) from None
-        return
-    if not ip.is_global:
-        raise UnsafeWebhookUrl("Webhook URLs must point at a public address.", field="url")
+        await destinations.check(url)
+    except UnsafeDestination as exc:
+        raise UnsafeWebhookUrl(f"This webhook URL is not allowed: {exc}", field="url") from exc
 
 
 def to_read(e: WebhookEndpoint) -> WebhookRead:
