@@ -87,6 +87,7 @@ def settings(database_url: str, redis_url: str, sim: SimClient) -> PostApiSettin
         environment="production",
         jwt_secret=secrets.token_urlsafe(48),
         encryption_keys=generate_key(),
+        redis_prefix=f"herald-test-{RUN_ID}",
         database_url=database_url,
         redis_url=redis_url,
         oauth_redirect_base=API_BASE,

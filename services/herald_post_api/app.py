@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from redis.asyncio import Redis
 
 from herald_common.crypto import SecretBox
@@ -20,7 +22,9 @@ from herald_post_api.accounts.router import router as accounts_router
 from herald_post_api.analytics.router import posts_router as post_analytics_router
 from herald_post_api.analytics.router import router as analytics_router
 from herald_post_api.auth.router import router as auth_router
-from herald_post_api.middleware import BodySizeLimit
+from herald_post_api.auth.security import dummy_hash
+from herald_post_api.auth.throttle import LoginThrottle
+from herald_post_api.middleware import BodySizeLimit, SecurityHeaders
 from herald_post_api.notifications.router import router as notifications_router
 from herald_post_api.posts.attempts import router as attempts_router
 from herald_post_api.posts.router import router as posts_router
@@ -64,6 +68,15 @@ def create_app(
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.redis = redis
+        app.state.login_throttle = LoginThrottle(
+            redis,
+            settings.redis_prefix,
+            settings.login_attempts_per_account,
+            settings.login_attempts_per_address,
+            settings.login_window_seconds,
+        )
+        # Made now, so the first login for an unknown email is not the one that pays for it.
+        await asyncio.to_thread(dummy_hash)
         try:
             yield
         finally:
@@ -83,6 +96,18 @@ def create_app(
     app.state.webhook_destinations = webhook_destinations(settings, resolver)
     problems.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    origins = [o.strip().rstrip("/") for o in settings.cors_origins.split(",") if o.strip()]
+    if origins:
+        # Bearer tokens, not cookies: no credentials mode, and only the listed origins.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["authorization", "content-type", "idempotency-key"],
+            expose_headers=["location", "retry-after", "idempotent-replayed"],
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeaders, hsts=not settings.is_dev)
     add_health_routes(
         app,
         lambda: {

@@ -20,6 +20,7 @@ from herald_common.timeutil import Clock
 from herald_db.models import User
 from herald_db.repositories import users as users_repo
 from herald_post_api.auth.security import TokenError, decode_access_token
+from herald_post_api.auth.throttle import LoginThrottle
 from herald_post_api.settings import PostApiSettings
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,11 @@ def get_box(request: Request) -> SecretBox:
 def get_webhook_destinations(request: Request) -> Destinations:
     destinations: Destinations = request.app.state.webhook_destinations
     return destinations
+
+
+def get_login_throttle(request: Request) -> LoginThrottle:
+    throttle: LoginThrottle = request.app.state.login_throttle
+    return throttle
 
 
 def get_redis(request: Request) -> Redis:
@@ -87,6 +93,7 @@ ClockDep = Annotated[Clock, Depends(get_clock)]
 BoxDep = Annotated[SecretBox, Depends(get_box)]
 RedisDep = Annotated[Redis, Depends(get_redis)]
 WebhookDestinationsDep = Annotated[Destinations, Depends(get_webhook_destinations)]
+LoginThrottleDep = Annotated[LoginThrottle, Depends(get_login_throttle)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 

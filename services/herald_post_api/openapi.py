@@ -13,6 +13,7 @@ _DESCRIPTIONS = {
     409: "Conflict with the resource's current state",
     413: "Request body over 1 MiB",
     422: "Invalid input; `field` names the offending field",
+    429: "Too many attempts; retry after `Retry-After` seconds",
 }
 
 
@@ -28,12 +29,23 @@ class Problem(BaseModel):
     errors: list[dict[str, Any]] | None = None
 
 
+_HEADERS: dict[int, dict[str, Any]] = {
+    429: {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
+
+
 def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {
         code: {
             "model": Problem,
             "description": _DESCRIPTIONS.get(code, "Error"),
             "content": {"application/problem+json": {}},
+            **({"headers": _HEADERS[code]} if code in _HEADERS else {}),
         }
         for code in codes
     }

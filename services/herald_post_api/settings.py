@@ -20,3 +20,13 @@ class PostApiSettings(
     page_size_default: int = 50
     page_size_max: int = 200
     idempotency_ttl_hours: int = 24
+    # Login attempts allowed per account and per client address in one window; past
+    # either, 429 with Retry-After. A successful login does not count.
+    login_attempts_per_account: int = 10
+    login_attempts_per_address: int = 50
+    login_window_seconds: int = 900
+    # Prefix of the Redis keys the API writes (login throttling).
+    redis_prefix: str = "herald"
+    # Browser origins allowed to call the API (comma-separated, e.g.
+    # https://app.example.com); empty: no cross-origin access.
+    cors_origins: str = ""

@@ -9,7 +9,7 @@ from herald_common.errors import Conflict, Unauthorized
 from herald_db.models import User
 from herald_db.repositories import users as users_repo
 from herald_post_api.auth.schemas import UserRegister
-from herald_post_api.auth.security import hash_password, verify_password
+from herald_post_api.auth.security import hash_password, verify_dummy, verify_password
 
 
 class EmailTaken(Conflict):
@@ -37,6 +37,10 @@ async def register(session: AsyncSession, data: UserRegister) -> User:
 
 async def authenticate(session: AsyncSession, email: str, password: str) -> User:
     user = await users_repo.get_by_email(session, email)
-    if user is None or not await verify_password(user.password_hash, password):
+    if user is None:
+        # As slow as a wrong password: the answer's time tells nothing about the account.
+        await verify_dummy(password)
+        raise BadCredentials("The email or password is wrong.")
+    if not await verify_password(user.password_hash, password):
         raise BadCredentials("The email or password is wrong.")
     return user
