@@ -7,14 +7,20 @@ from collections.abc import AsyncIterator
 import pytest
 
 from herald_platform_sim.testing import SimClient
+from herald_post_api.settings import PostApiSettings
 from tests.conftest import API_BASE
 from tests.post_api.live import LiveApi, run_api
 
 
-def api_env(database_url: str, redis_url: str, sim: SimClient) -> dict[str, str]:
+def api_env(settings: PostApiSettings, sim: SimClient) -> dict[str, str]:
+    # The in-process app's settings, secrets included: both read the same rows.
     env = {
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url,
+        "HERALD_ENVIRONMENT": settings.environment,
+        "HERALD_JWT_SECRET": settings.jwt_secret,
+        "HERALD_ENCRYPTION_KEYS": settings.encryption_keys,
+        "HERALD_REDIS_PREFIX": settings.redis_prefix,
         "HERALD_OAUTH_REDIRECT_BASE": API_BASE,
     }
     env.update({f"HERALD_{k.upper()}": v for k, v in sim.platform_settings_kwargs().items()})
@@ -23,8 +29,8 @@ def api_env(database_url: str, redis_url: str, sim: SimClient) -> dict[str, str]
 
 @pytest.fixture(scope="session")
 async def live_api(
-    database_url: str, redis_url: str, sim: SimClient, tmp_path_factory: pytest.TempPathFactory
+    settings: PostApiSettings, sim: SimClient, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[LiveApi]:
     log = tmp_path_factory.mktemp("live-api") / "api.log"
-    async with run_api(api_env(database_url, redis_url, sim), log) as api:
+    async with run_api(api_env(settings, sim), log) as api:
         yield api
