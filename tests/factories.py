@@ -82,18 +82,33 @@ async def create_post(client: httpx.AsyncClient, caller: Caller, **fields: Any) 
     return data
 
 
-async def connect_via_oauth(
+async def authorize(
     client: httpx.AsyncClient, caller: Caller, platform: str, login: str = "default"
-) -> dict[str, Any]:
-    """The whole connect flow: authorize URL, the platform's redirect, our callback."""
+) -> httpx.URL:
+    """Start connecting as ``caller`` and approve on the platform: where it sends the browser."""
     start = await client.get(f"/v1/accounts/{platform}/connect", headers=caller.headers)
     assert start.status_code == 200, start.text
     url = start.json()["authorize_url"] + f"&login_hint={login}"
     async with httpx.AsyncClient() as browser:
         redirect = await browser.get(url, follow_redirects=False)
     assert redirect.status_code == 302, redirect.text
-    location = httpx.URL(redirect.headers["location"])
-    back = await client.get(location.path, params=dict(location.params))
+    return httpx.URL(redirect.headers["location"])
+
+
+async def finish(
+    client: httpx.AsyncClient, caller: Caller | None, location: httpx.URL
+) -> httpx.Response:
+    """What a frontend does with the platform's redirect: post code and state, as ``caller``."""
+    body = {k: location.params[k] for k in ("code", "state", "error") if k in location.params}
+    headers = caller.headers if caller is not None else {}
+    return await client.post(location.path, json=body, headers=headers)
+
+
+async def connect_via_oauth(
+    client: httpx.AsyncClient, caller: Caller, platform: str, login: str = "default"
+) -> dict[str, Any]:
+    """The whole connect flow: authorize URL, the platform's redirect, the finishing post."""
+    back = await finish(client, caller, await authorize(client, caller, platform, login))
     assert back.status_code == 200, back.text
     data: dict[str, Any] = back.json()
     return data

@@ -125,7 +125,8 @@ class PlatformSettings(BaseHeraldSettings):
     linkedin_client_id: str = "herald-linkedin-client"
     linkedin_client_secret: str = "herald-linkedin-secret"
 
-    # Where the platforms send the user back: {base}/v1/accounts/{platform}/callback
+    # Where the platforms send the user's browser back: {base}/v1/accounts/{platform}/callback,
+    # served by the frontend, which posts code and state to the API with the user's token.
     oauth_redirect_base: str = "http://127.0.0.1:8000"
     # Hosts media may be fetched from even though they resolve to private or loopback
     # addresses (the simulator's, in dev and tests). Comma-separated host or host:port.

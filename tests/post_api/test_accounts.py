@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from sqlalchemy import select, text
 
 from herald_common.crypto import SecretBox, generate_key
 from herald_db.models import PublishingAccount
-from tests.factories import connect_via_oauth, in_future, register
+from tests.factories import authorize, connect_via_oauth, finish, in_future, register
 
 PLATFORMS = ["twitter", "instagram", "linkedin", "facebook"]
 
@@ -44,17 +43,14 @@ async def test_posts_need_a_connected_account(client, sim):
 
 async def test_wrong_or_reused_state_is_refused(client, sim):
     caller = await register(client)
-    start = (await client.get("/v1/accounts/linkedin/connect", headers=caller.headers)).json()
-    async with httpx.AsyncClient() as browser:
-        redirect = await browser.get(start["authorize_url"], follow_redirects=False)
-    location = httpx.URL(redirect.headers["location"])
-    params = dict(location.params)
-    forged = await client.get(location.path, params={**params, "state": "not-the-state"})
-    assert forged.status_code == 422
-    assert forged.json()["field"] == "state"
-    first = await client.get(location.path, params=params)
+    location = await authorize(client, caller, "linkedin")
+    forged = location.copy_merge_params({"state": "not-the-state"})
+    r = await finish(client, caller, forged)
+    assert r.status_code == 422
+    assert r.json()["field"] == "state"
+    first = await finish(client, caller, location)
     assert first.status_code == 200
-    reused = await client.get(location.path, params=params)
+    reused = await finish(client, caller, location)
     assert reused.status_code == 422
     assert reused.json()["field"] == "state"
 
@@ -62,10 +58,25 @@ async def test_wrong_or_reused_state_is_refused(client, sim):
 async def test_state_of_one_platform_is_refused_by_another(client, sim):
     caller = await register(client)
     start = (await client.get("/v1/accounts/twitter/connect", headers=caller.headers)).json()
-    r = await client.get(
-        "/v1/accounts/linkedin/callback", params={"code": "x", "state": start["state"]}
+    r = await client.post(
+        "/v1/accounts/linkedin/callback",
+        json={"code": "x", "state": start["state"]},
+        headers=caller.headers,
     )
     assert r.status_code == 422
+
+
+async def test_a_platform_refusal_is_told_and_connects_nothing(client, sim):
+    caller = await register(client)
+    start = (await client.get("/v1/accounts/facebook/connect", headers=caller.headers)).json()
+    r = await client.post(
+        "/v1/accounts/facebook/callback",
+        json={"state": start["state"], "error": "access_denied"},
+        headers=caller.headers,
+    )
+    assert r.status_code == 422
+    assert r.json()["field"] == "error"
+    assert (await client.get("/v1/accounts", headers=caller.headers)).json() == []
 
 
 async def test_unknown_platform_is_404(client):

@@ -9,7 +9,12 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from herald_platforms.registry import get_adapter
 from herald_post_api.accounts import service
-from herald_post_api.accounts.schemas import AccountRead, ConnectStart
+from herald_post_api.accounts.schemas import (
+    AccountRead,
+    CallbackLanding,
+    ConnectFinish,
+    ConnectStart,
+)
 from herald_post_api.deps import BoxDep, CurrentUser, Now, SessionDep, SettingsDep
 from herald_post_api.openapi import problems
 
@@ -32,7 +37,8 @@ async def list_accounts(user: CurrentUser, session: SessionDep, now: Now) -> lis
     responses=problems(401, 404),
     summary="Start connecting an account: the platform's authorize URL",
     description="`platform` is one of twitter, instagram, linkedin, facebook. The `state` "
-    "in the URL is bound to the caller and valid for 10 minutes, once.",
+    "in the URL is bound to the caller and valid for 10 minutes, once; finish with `POST "
+    "/v1/accounts/{platform}/callback` as the same caller.",
 )
 async def connect(
     platform: str,
@@ -48,41 +54,72 @@ async def connect(
     )
 
 
-@router.get(
+@router.post(
     "/{platform}/callback",
     response_model=AccountRead,
-    responses=problems(404, 422, 502),
-    summary="Where the platform sends the user back; stores the account",
-    description="Called by the user's browser after authorizing. The `state` identifies the "
-    "user who started connecting; a wrong, expired or reused state is refused.",
+    responses=problems(401, 404, 422, 502),
+    summary="Finish connecting: the platform's code and state, sent by the user who started",
+    description="The platform sends the user's browser back to "
+    "`{HERALD_OAUTH_REDIRECT_BASE}/v1/accounts/{platform}/callback?code=...&state=...`; the "
+    "frontend serving that address posts `code` and `state` here with the user's own bearer "
+    "token. The state is valid once, for 10 minutes, and only for the user who started "
+    "connecting: brought back by anyone else (another user's browser, or no login at all) "
+    "it connects nothing.",
 )
-async def callback(
+async def finish(
     platform: str,
+    data: ConnectFinish,
     request: Request,
+    user: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
     box: BoxDep,
     now: Now,
-    state: Annotated[str, Query(min_length=1, max_length=500)],
-    code: Annotated[str | None, Query(max_length=2000)] = None,
-    error: Annotated[str | None, Query(max_length=500)] = None,
 ) -> AccountRead:
     which = service.parse_platform(platform)
-    if error or not code:
+    if data.error or not data.code:
         raise service.AuthorizationDenied(
-            f"{which.value} did not authorize Herald: {error or 'no code given'}.", field="code"
+            f"{which.value} did not authorize Herald: {data.error or 'no code given'}.",
+            field="error" if data.error else "code",
         )
     account = await service.finish_connect(
         session,
+        user,
         which,
-        code=code,
-        state=state,
+        code=data.code,
+        state=data.state,
         adapter=get_adapter(which, settings),
         http=request.app.state.http,
         box=box,
         now=now,
     )
     return service.to_read(account, now)
+
+
+@router.get(
+    "/{platform}/callback",
+    response_model=CallbackLanding,
+    responses=problems(404, 422),
+    summary="Where a browser lands when the redirect address is the API itself",
+    description="Connects nothing: a link anyone can open must not attach an account. It "
+    "shows the `code` and `state` to post to `POST /v1/accounts/{platform}/callback` with "
+    "the bearer token of the user who started connecting (what a frontend does itself).",
+)
+async def callback_landing(
+    platform: str,
+    state: Annotated[str | None, Query(max_length=500)] = None,
+    code: Annotated[str | None, Query(max_length=2000)] = None,
+    error: Annotated[str | None, Query(max_length=500)] = None,
+) -> CallbackLanding:
+    which = service.parse_platform(platform)
+    return CallbackLanding(
+        platform=which,
+        state=state,
+        code=code,
+        error=error,
+        detail=f"Nothing is connected yet: POST code and state to /v1/accounts/{which.slug}/"
+        "callback with your bearer token to finish.",
+    )
 
 
 @router.delete(

@@ -109,6 +109,7 @@ async def start_connect(
 
 async def finish_connect(
     session: AsyncSession,
+    user: User,
     platform: Platform,
     *,
     code: str,
@@ -118,12 +119,15 @@ async def finish_connect(
     box: SecretBox,
     now: datetime,
 ) -> PublishingAccount:
-    # Single use: only the first callback with this state gets the row.
+    # Single use, and only by the user who started: anyone else bringing the state back
+    # (the browser of someone who was sent the link) gets nothing, and the code is never
+    # exchanged.
     row = (
         await session.execute(
             update(OAuthState)
             .where(
                 OAuthState.state_hash == _hash(state),
+                OAuthState.user_id == user.id,
                 OAuthState.used_at.is_(None),
                 OAuthState.expires_at > now,
             )
@@ -133,8 +137,8 @@ async def finish_connect(
     ).scalar_one_or_none()
     if row is None or row.platform is not platform:
         raise InvalidState(
-            "This authorization link is unknown, was already used or has expired; start "
-            "connecting again.",
+            "This authorization is unknown, was started by someone else, was already used or "
+            "has expired; start connecting again.",
             field="state",
         )
     verifier = box.decrypt_str(row.code_verifier) if row.code_verifier else None
