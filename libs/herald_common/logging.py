@@ -24,12 +24,22 @@ def redact(text: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
+    """Redacts the message and the traceback (exception messages can carry URLs with tokens)."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args:
             record.msg = record.getMessage()
             record.args = None
         record.msg = redact(str(record.msg))
+        if record.exc_info and not record.exc_text:
+            # Formatters print exc_text when it is set, instead of formatting exc_info again.
+            record.exc_text = redact(_formatter.formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
+
+
+_formatter = logging.Formatter()
 
 
 class JsonFormatter(logging.Formatter):
@@ -40,7 +50,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        if record.exc_info:
+        if record.exc_text:
+            data["exc"] = redact(record.exc_text)
+        elif record.exc_info:
             data["exc"] = redact(self.formatException(record.exc_info))
         return json.dumps(data)
 
@@ -58,3 +70,6 @@ def configure_logging(level: str = "INFO", as_json: bool = False, name: str = "h
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Statements with their parameters (hashes, encrypted blobs) only when asked for, with
+    # HERALD_DB_ECHO; a DEBUG level alone does not print them.
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
