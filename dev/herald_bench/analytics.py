@@ -139,7 +139,9 @@ async def best_times_latency(infra: Infra, *, quick: bool) -> dict[str, Any]:
     await engine.dispose()
     progress(f"(e) platform pattern refreshed in {pattern_seconds:.2f} s")
 
-    settings = PostApiSettings(database_url=infra.database_url, redis_url=infra.redis.url)
+    settings = PostApiSettings(
+        environment="dev", database_url=infra.database_url, redis_url=infra.redis.url
+    )
     app = create_app(settings)
     token = create_access_token(
         str(uid), settings.jwt_secret, now=datetime.now(UTC), ttl=settings.jwt_ttl_seconds
@@ -317,6 +319,7 @@ async def fetch_throughput(infra: Infra, *, quick: bool) -> dict[str, Any]:
             env.update(platform_env(sim_base))
             env.update(
                 {
+                    "HERALD_ENVIRONMENT": "dev",
                     "DATABASE_URL": infra.database_url,
                     "REDIS_URL": infra.redis.url,
                     "HERALD_REDIS_PREFIX": f"bench-{uid.hex[:8]}",
