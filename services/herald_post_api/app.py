@@ -27,6 +27,7 @@ from herald_post_api.auth.throttle import LoginThrottle
 from herald_post_api.middleware import BodySizeLimit, SecurityHeaders
 from herald_post_api.notifications.router import router as notifications_router
 from herald_post_api.posts.attempts import router as attempts_router
+from herald_post_api.posts.bulk_router import router as bulk_router
 from herald_post_api.posts.router import router as posts_router
 from herald_post_api.settings import PostApiSettings
 from herald_post_api.users.router import router as users_router
@@ -117,6 +118,7 @@ def create_app(
     )
     app.include_router(auth_router)
     app.include_router(users_router)
+    app.include_router(bulk_router)
     app.include_router(posts_router)
     app.include_router(attempts_router)
     app.include_router(accounts_router)

@@ -9,6 +9,7 @@ from herald_db.models.analytics import (
     PlatformPattern,
 )
 from herald_db.models.attempt import PublishAttempt
+from herald_db.models.calendar_feed import CalendarFeed
 from herald_db.models.idempotency import IdempotencyKey
 from herald_db.models.notification import Notification
 from herald_db.models.oauth_state import OAuthState
@@ -22,6 +23,7 @@ __all__ = [
     "AnalyticsFetch",
     "AnalyticsLatest",
     "AnalyticsSnapshot",
+    "CalendarFeed",
     "IdempotencyKey",
     "Notification",
     "OAuthState",

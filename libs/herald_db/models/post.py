@@ -30,6 +30,8 @@ class Post(TimestampMixin, Base):
         ),
         # Listing a user's posts newest first with a stable cursor.
         Index("ix_posts_user_created", "user_id", "created_at", "id"),
+        # A user's posts by time, for the calendar feed.
+        Index("ix_posts_user_scheduled", "user_id", "scheduled_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, text
+from sqlalchemy import and_, delete, func, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from herald_db.enums import PostStatus
@@ -52,6 +53,43 @@ async def list_for_user(
             or_(Post.created_at < created, and_(Post.created_at == created, Post.id < pid))
         )
     stmt = stmt.order_by(Post.created_at.desc(), Post.id.desc()).limit(limit)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Post]:
+    """Insert posts given as column values; returns them in the order given.
+
+    One INSERT ... VALUES (...), (...) RETURNING for the lot (SQLAlchemy's insertmanyvalues),
+    not a round trip per row.
+    """
+    if not rows:
+        return []
+    result = await session.scalars(
+        insert(Post).returning(Post, sort_by_parameter_order=True), list(rows)
+    )
+    return list(result.all())
+
+
+async def in_window(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    statuses: Sequence[PostStatus],
+    scheduled_from: datetime,
+    limit: int,
+) -> Sequence[Post]:
+    """The user's posts in ``statuses`` scheduled at or after ``scheduled_from``, soonest
+    first, at most ``limit`` (read through ix_posts_user_scheduled)."""
+    stmt = (
+        select(Post)
+        .where(
+            Post.user_id == user_id,
+            Post.scheduled_at >= scheduled_from,
+            Post.status.in_(list(statuses)),
+        )
+        .order_by(Post.scheduled_at, Post.id)
+        .limit(limit)
+    )
     return (await session.execute(stmt)).scalars().all()
 
 

@@ -108,7 +108,11 @@ def check_content(
 
 
 async def check_accounts(session: AsyncSession, user: User, platforms: Sequence[str]) -> None:
-    active = await accounts_repo.active_platforms(session, user.id)
+    require_accounts(await accounts_repo.active_platforms(session, user.id), platforms)
+
+
+def require_accounts(active: set[Platform], platforms: Sequence[str]) -> None:
+    """Refuse platforms among ``platforms`` with no active account in ``active``."""
     missing = [p for p in platforms if Platform(p) not in active]
     if missing:
         names = ", ".join(missing)
@@ -149,6 +153,18 @@ def _variants(data: dict[Platform, str] | None) -> dict[str, str]:
 
 
 async def create(session: AsyncSession, user: User, data: PostCreate, now: datetime) -> Post:
+    post = build(user, data, now)
+    if post.status is PostStatus.SCHEDULED:
+        await check_accounts(session, user, post.platforms)
+    session.add(post)
+    await session.flush()
+    await session.refresh(post)
+    return post
+
+
+def build(user: User, data: PostCreate, now: datetime) -> Post:
+    """The new post ``data`` describes, checked by every rule that needs no database read
+    (status and time, variants, content); the accounts are checked by the caller."""
     status = (
         PostStatus(data.status)
         if data.status
@@ -178,10 +194,7 @@ async def create(session: AsyncSession, user: User, data: PostCreate, now: datet
         timezone=data.timezone or user.timezone,
         status=status,
     )
-    await _validate_for_status(session, post, user)
-    session.add(post)
-    await session.flush()
-    await session.refresh(post)
+    check_content(post.content, post.content_variants, post.platforms, len(post.media_urls))
     return post
 
 
