@@ -66,7 +66,11 @@ def _bad(i: int) -> tuple[dict[str, Any], str, str]:
             "content-rule-violation",
             "media_urls",
         ),
-        ({"content": text, "platforms": ["TWITTER"], "colour": "red"}, "validation-error", "colour"),
+        (
+            {"content": text, "platforms": ["TWITTER"], "colour": "red"},
+            "validation-error",
+            "colour",
+        ),
         ({"content": 12, "platforms": ["TWITTER"]}, "validation-error", "content"),
         ({"content": text}, "validation-error", "platforms"),
         (
