@@ -14,6 +14,8 @@ _SECRET_PATTERNS = [
         r"(?i)((?:access_token|refresh_token|client_secret|password|code_verifier|token|secret)"
         r"[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+"
     ),
+    # Calendar feed tokens, wherever they appear (the feed's path holds one).
+    re.compile(r"(hcal_)[A-Za-z0-9_-]+"),
 ]
 
 

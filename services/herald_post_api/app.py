@@ -24,6 +24,7 @@ from herald_post_api.analytics.router import router as analytics_router
 from herald_post_api.auth.router import router as auth_router
 from herald_post_api.auth.security import dummy_hash
 from herald_post_api.auth.throttle import LoginThrottle
+from herald_post_api.calendar.router import router as calendar_router
 from herald_post_api.middleware import BodySizeLimit, SecurityHeaders
 from herald_post_api.notifications.router import router as notifications_router
 from herald_post_api.posts.attempts import router as attempts_router
@@ -124,6 +125,7 @@ def create_app(
     app.include_router(accounts_router)
     app.include_router(notifications_router)
     app.include_router(webhooks_router)
+    app.include_router(calendar_router)
     app.include_router(post_analytics_router)
     app.include_router(analytics_router)
     return app
