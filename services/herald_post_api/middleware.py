@@ -7,6 +7,7 @@ import json
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from herald_common.errors import PROBLEM_CONTENT_TYPE, problem_body
+from herald_common.logging import redact
 
 
 class BodySizeLimit:
@@ -67,7 +68,7 @@ class BodySizeLimit:
             "payload-too-large",
             "Payload too large",
             f"The request body is over the limit of {self.max_bytes} bytes.",
-            instance=scope.get("path"),
+            instance=redact(scope.get("path", "")),
             limit_bytes=self.max_bytes,
         )
         data = json.dumps(body).encode()

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from herald_common.errors import PROBLEM_CONTENT_TYPE, AppError, problem_body
+from herald_common.logging import redact
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +38,15 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts)
 
 
+def _instance(request: Request) -> str:
+    """The path the problem is about, without secrets (a calendar feed's path holds one)."""
+    return redact(request.url.path)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> JSONResponse:
-        return problem_response(exc.problem(request.url.path), exc.headers)
+        return problem_response(exc.problem(_instance(request)), exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -57,7 +63,7 @@ def install(app: FastAPI) -> None:
             "validation-error",
             "Invalid request",
             detail,
-            instance=request.url.path,
+            instance=_instance(request),
             field=first["field"],
             errors=errors,
         )
@@ -67,7 +73,7 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         slug, title = _STATUS_SLUGS.get(exc.status_code, ("error", "Error"))
         body = problem_body(
-            exc.status_code, slug, title, str(exc.detail), instance=request.url.path
+            exc.status_code, slug, title, str(exc.detail), instance=_instance(request)
         )
         return problem_response(body, getattr(exc, "headers", None))
 
@@ -79,6 +85,6 @@ def install(app: FastAPI) -> None:
             "internal-error",
             "Internal error",
             "An unexpected error occurred.",
-            instance=request.url.path,
+            instance=_instance(request),
         )
         return problem_response(body)

@@ -254,14 +254,26 @@ async def test_the_token_is_stored_hashed_and_never_logged(client, caller, sessi
     async with sessionmaker() as s:
         dump = await s.execute(text("SELECT row_to_json(f)::text FROM calendar_feeds f"))
         assert token not in " ".join(dump.scalars())
-    # The server wrote no line holding the token ...
-    server = [r.getMessage() for r in caplog.records if r.name != "httpx"]
-    assert not [line for line in server if token in line]
-    # ... and a line that holds the feed's address (here the test client's own request
-    # lines) comes out of the services' log redaction without it.
-    lines = [r.getMessage() for r in caplog.records]
-    assert any(token in line for line in lines)
-    assert not [line for line in map(redact, lines) if token in line or rotated["url"] in line]
+    # The server wrote no line holding the token, and a line that would hold the feed's
+    # address (an error on its path, say) comes out of the services' redaction without it.
+    assert not [r for r in caplog.records if token in r.getMessage() and r.name != "httpx"]
+    for url in (feed["url"], rotated["url"]):
+        line = f"unhandled error on GET {httpx.URL(url).path}"
+        assert "hcal_" in line
+        assert url.removesuffix(".ics").rsplit("/", 1)[1] not in redact(line)
+
+
+async def test_a_refusal_does_not_echo_the_address(client, caller):
+    feed = await _make_feed(client, caller)
+    await client.delete("/v1/calendar/feed", headers=caller.headers)
+    path = httpx.URL(feed["url"]).path
+    token = path.removeprefix("/v1/calendar/").removesuffix(".ics")
+    gone = await client.get(path)
+    wrong_method = await client.post(path)
+    assert (gone.status_code, wrong_method.status_code) == (404, 405)
+    for r in (gone, wrong_method):
+        assert token not in r.text
+        assert r.json()["instance"] == "/v1/calendar/hcal_[REDACTED].ics"
 
 
 async def test_the_stored_hash_finds_the_feed(client, caller, sessionmaker):

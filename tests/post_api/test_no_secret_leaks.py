@@ -4,8 +4,9 @@ Logging is set up as the services set it up (``configure_logging``), at DEBUG, i
 formats. Every response is kept. Then every secret the session touched is looked for:
 the password, the bearer token, the JWT secret, the encryption keys, the platforms' client
 secrets, the platform tokens and PKCE verifiers stored (encrypted) for the accounts, the
-webhook signing secrets and the password hash. The bearer token may appear only in the
-login answer, a webhook secret only in the answer that created it.
+webhook signing secrets, the calendar feed tokens and the password hash. The bearer token
+may appear only in the login answer, a webhook secret or a feed's address only in the answer
+that made it.
 """
 
 from __future__ import annotations
@@ -89,7 +90,24 @@ async def test_a_whole_session_leaks_no_secret(
             json={"content": "hello", "platforms": ["TWITTER", "LINKEDIN"]},
             headers={**h, "Idempotency-Key": str(uuid.uuid4())},
         )
+        await c.post(
+            "/v1/posts/batch",
+            json={"posts": [{"content": "batch", "platforms": ["LINKEDIN"]}, {"content": 1}]},
+            headers=h,
+        )
+        await c.post(
+            "/v1/posts/import",
+            content=b"content,platforms\nimported,LINKEDIN\n",
+            headers={**h, "content-type": "text/csv"},
+        )
         await c.get("/v1/posts", headers=h)
+        feed = await c.post("/v1/calendar/feed", headers=h)
+        feed_rotated = await c.post("/v1/calendar/feed/rotate", headers=h)
+        for url in (feed.json()["url"], feed_rotated.json()["url"]):
+            await c.get(httpx.URL(url).path)
+        await c.get("/v1/calendar/feed", headers=h)
+        await c.delete("/v1/calendar/feed", headers=h)
+        await c.get(httpx.URL(feed_rotated.json()["url"]).path)
         await c.get(f"/v1/posts/{uuid.uuid4()}", headers=h)
         await c.get("/v1/me", headers={"Authorization": f"Bearer {token}x"})
         await c.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
@@ -147,6 +165,8 @@ async def test_a_whole_session_leaks_no_secret(
         "Facebook client secret": settings.facebook_client_secret,
         "webhook secret": hook["secret"],
         "rotated webhook secret": rotated.json()["secret"],
+        "calendar feed token": _feed_token(feed.json()["url"]),
+        "rotated calendar feed token": _feed_token(feed_rotated.json()["url"]),
         **{f"encryption key {i}": k for i, k in enumerate(settings.encryption_keys.split(","))},
         **{f"platform token {i}": t for i, t in enumerate(platform_tokens)},
         **{f"PKCE verifier {i}": v for i, v in enumerate(verifiers)},
@@ -155,6 +175,8 @@ async def test_a_whole_session_leaks_no_secret(
         "bearer token": {id(login)},
         "webhook secret": {id(created)},
         "rotated webhook secret": {id(rotated)},
+        "calendar feed token": {id(feed)},
+        "rotated calendar feed token": {id(feed_rotated)},
     }
     leaks = [(name, "log") for name, value in secrets.items() if value in logs]
     for where, response in answers:
@@ -163,3 +185,9 @@ async def test_a_whole_session_leaks_no_secret(
             if value in text and id(response) not in allowed.get(name, set()):
                 leaks.append((name, where))
     assert leaks == []
+
+
+def _feed_token(url: str) -> str:
+    token = httpx.URL(url).path.removeprefix("/v1/calendar/").removesuffix(".ics")
+    assert token.startswith("hcal_")
+    return token

@@ -28,11 +28,14 @@ PUBLIC = {
     ("POST", "/v1/auth/register"),
     ("POST", "/v1/auth/token"),
     ("GET", "/v1/accounts/{platform}/callback"),  # connects nothing (test_oauth_binding)
+    # Read with its secret address alone, for calendar apps (test_calendar).
+    ("GET", "/v1/calendar/{token}.ics"),
 }
 # Bodies that pass validation, so the answer is about who asks, not what is sent.
 BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/v1/me"): {"timezone": "UTC"},
     ("POST", "/v1/posts"): {"content": "taken over", "platforms": ["TWITTER"]},
+    ("POST", "/v1/posts/batch"): {"posts": [{"content": "taken over", "platforms": ["TWITTER"]}]},
     ("PATCH", "/v1/posts/{post_id}"): {"content": "taken over"},
     ("POST", "/v1/posts/{post_id}/schedule"): {"scheduled_at": "2099-01-01T09:00:00Z"},
     ("POST", "/v1/accounts/{platform}/callback"): {"code": "a-code", "state": "a-state"},
