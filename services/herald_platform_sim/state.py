@@ -97,6 +97,8 @@ class SimState:
         self.rng = random.Random(seed)
         self.clock_offset = 0.0
         self.accounts: dict[tuple[str, str], Account] = {}
+        # (platform, user id or Page id) -> the account, for answers that name the author.
+        self.by_user_id: dict[tuple[str, str], Account] = {}
         self.tokens: dict[str, Token] = {}
         self.codes: dict[str, dict[str, Any]] = {}
         self.published: list[Published] = []
@@ -136,20 +138,21 @@ class SimState:
             uid = str(stable_int(platform, login, digits=17))
             if platform == "LINKEDIN":
                 uid = "sim" + hashlib.sha256(login.encode()).hexdigest()[:10]
-            self.accounts[key] = Account(
+            made = Account(
                 platform=platform,
                 login=login,
                 user_id=uid,
                 name=f"{login} ({platform.lower()})",
                 page_id=str(stable_int("page", login, digits=15)) if platform == "FACEBOOK" else "",
             )
+            self.accounts[key] = made
+            self.by_user_id[(platform, made.user_id)] = made
+            if made.page_id:
+                self.by_user_id[(platform, made.page_id)] = made
         return self.accounts[key]
 
     def user(self, platform: str, user_id: str) -> Account | None:
-        for a in self.accounts.values():
-            if a.platform == platform and user_id in (a.user_id, a.page_id):
-                return a
-        return None
+        return self.by_user_id.get((platform, user_id))
 
     def issue(
         self,
@@ -221,10 +224,6 @@ class SimState:
         if pub is not None and pub.received_at >= self.now() - window:
             return pub
         return None
-
-    def recent(self, platform: str, account: str, limit: int = 100) -> list[Published]:
-        mine = self.by_account.get((platform, account), [])
-        return list(reversed(mine[-limit:]))
 
     def newest_first(self, platform: str, account: str) -> list[Published]:
         return list(reversed(self.by_account.get((platform, account), [])))
