@@ -154,6 +154,8 @@ def _ig_token(st: SimState, p: dict[str, Any], head: str) -> Response:
 
 
 async def _batch(st: SimState, platform: str, p: dict[str, Any]) -> Response:
+    # One batch call, whatever it carries (each operation is also counted as its own read).
+    st.requests[platform]["batch"] += 1
     try:
         ops = json.loads(p["batch"]) if isinstance(p["batch"], str) else p["batch"]
     except ValueError:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from herald_db.enums import FetchStatus, Platform
 from tests.analytics.helpers import Running, fetches_of, publish_direct, snapshot_count
 from tests.pipeline.helpers import user_with_accounts
@@ -35,3 +37,27 @@ async def test_250_x_posts_due_at_once_take_three_lookups(pipeline):
         ("24h", FetchStatus.PENDING): 250,
         ("7d", FetchStatus.PENDING): 250,
     }
+
+
+@pytest.mark.parametrize(
+    ("platform", "posts", "calls"),
+    [
+        # Instagram: one insights operation per media, 50 operations per batch call.
+        (Platform.INSTAGRAM, 120, 3),
+        # A Page: two operations per post (counters and views), 50 per batch call.
+        (Platform.FACEBOOK, 60, 3),
+    ],
+)
+async def test_meta_posts_due_at_once_go_in_batches_of_fifty_operations(
+    pipeline, platform, posts, calls
+):
+    await pipeline.sim.set_rate_limit(platform.value, 1_000_000, 900)
+    caller = await user_with_accounts(pipeline, [platform.value])
+    published = pipeline.clock() - timedelta(hours=1, minutes=5)
+    made = await publish_direct(pipeline, caller.id, platform, posts, published_at=published)
+    before = await _requests(pipeline, platform.value, "batch")
+    async with Running(pipeline) as collector:
+        handled = await collector.run_once()
+    assert handled == posts
+    assert await _requests(pipeline, platform.value, "batch") - before == calls
+    assert await snapshot_count(pipeline, made) == posts
