@@ -14,7 +14,7 @@ import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,9 @@ class Server:
 
 def tcp_open(url: str, default_port: int, timeout: float = 1.0) -> bool:
     parts = urlsplit(url)
-    host = parts.hostname or "127.0.0.1"
+    # A Unix socket is named by ?host=/dir (the embedded Postgres) or as the host itself.
+    socket_dir = parse_qs(parts.query).get("host", [""])[0]
+    host = parts.hostname or socket_dir or "127.0.0.1"
     if host.startswith("/"):
         return Path(host).exists()
     try:
