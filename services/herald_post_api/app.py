@@ -17,7 +17,7 @@ from herald_common.netguard import Resolver, system_resolver
 from herald_common.timeutil import Clock, utcnow
 from herald_common.webhooks import destinations as webhook_destinations
 from herald_db.session import make_engine, make_sessionmaker
-from herald_post_api import problems
+from herald_post_api import docs, problems
 from herald_post_api.accounts.router import router as accounts_router
 from herald_post_api.analytics.router import posts_router as post_analytics_router
 from herald_post_api.analytics.router import router as analytics_router
@@ -91,7 +91,12 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        openapi_tags=docs.TAGS,
+        # Served by docs.install from local assets, never from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
+    docs.install(app)
     app.state.settings = settings
     app.state.clock = clock
     app.state.box = SecretBox(settings.encryption_keys)

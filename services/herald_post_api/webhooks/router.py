@@ -67,12 +67,22 @@ async def list_webhooks(user: CurrentUser, session: SessionDep) -> list[WebhookR
     return [service.to_read(e) for e in rows.scalars()]
 
 
-@router.get("/{webhook_id}", response_model=WebhookRead, responses=problems(401, 404))
+@router.get(
+    "/{webhook_id}",
+    response_model=WebhookRead,
+    responses=problems(401, 404),
+    summary="One webhook endpoint (never its secret)",
+)
 async def get_webhook(webhook_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> WebhookRead:
     return service.to_read(await service.get(session, user, webhook_id))
 
 
-@router.patch("/{webhook_id}", response_model=WebhookRead, responses=problems(401, 404, 422))
+@router.patch(
+    "/{webhook_id}",
+    response_model=WebhookRead,
+    responses=problems(401, 404, 422),
+    summary="Change a webhook's address, events, description or whether it is active",
+)
 async def update_webhook(
     webhook_id: uuid.UUID,
     data: WebhookUpdate,
@@ -96,7 +106,10 @@ async def update_webhook(
 
 
 @router.delete(
-    "/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(401, 404)
+    "/{webhook_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems(401, 404),
+    summary="Delete a webhook endpoint and its delivery log",
 )
 async def delete_webhook(webhook_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Response:
     endpoint = await service.get(session, user, webhook_id)
