@@ -161,6 +161,15 @@ class PipelineSettings(QueueSettings, WebhookDeliverySettings):
     lease_seconds: float = 120.0
     # Delays before the 1st, 2nd and 3rd retry of a transient failure; after the last, fail.
     retry_delays_seconds: list[float] = [60.0, 300.0, 900.0]
+    # An attempt whose outcome is unknown (no answer, a 5xx on a create, a worker that died
+    # after sending) is checked against the platform no sooner than this after it started,
+    # whatever the retry delays: a request that timed out on our side can still land. It
+    # must outlast the client's timeout (http_timeout_seconds, 15 s) plus the longest a
+    # platform takes to act on a request it received.
+    unknown_settle_seconds: float = 180.0
+    # That check reads posts created since the attempt started less this margin, in case
+    # the platform's clock runs behind ours.
+    reconcile_skew_seconds: float = 60.0
     # Per-account publishing limits, "count/seconds" per platform. Defaults are the stricter
     # documented figures: X 100 posts per 15 min per user (the seed said 300), LinkedIn 100
     # per day, Instagram 100 per 24 h (read live from content_publishing_limit when

@@ -66,6 +66,25 @@ class PostPayload:
     idempotency_tag: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """What the check of an unknown outcome goes by.
+
+    ``since``: the earliest creation time a match may have (the unknown attempt's start less
+    a margin for clock skew); posts before it are never taken, nor are the ``exclude`` ids
+    (posts Herald already holds for other posts). ``ref``: an id-bearing signal the unknown
+    attempt left (the Instagram container it was publishing), checked before any text.
+    Without ``since`` the whole listing is searched.
+    """
+
+    since: datetime | None = None
+    ref: str | None = None
+    exclude: frozenset[str] = frozenset()
+
+
+NO_BOUNDS = Lookup()
+
+
 @dataclass(slots=True)
 class PublishResult:
     external_post_id: str
@@ -112,9 +131,19 @@ class PlatformAdapter(Protocol):
     ) -> PublishResult: ...
 
     async def find_published(
-        self, client: httpx.AsyncClient, account: AccountRef, post: PostPayload
+        self,
+        client: httpx.AsyncClient,
+        account: AccountRef,
+        post: PostPayload,
+        lookup: Lookup = NO_BOUNDS,
     ) -> str | None:
-        """Return the external id if ``post`` already went out (an unknown outcome)."""
+        """The external id of ``post`` if it went out (the check of an unknown outcome),
+        None if the platform definitely does not have it.
+
+        Reads every page back to ``lookup.since``. A read that fails raises as any call
+        does (the outcome stays unknown); :class:`~herald_platforms.errors.Unverifiable`
+        when the platform offers no way to tell (no text to match and no ``ref``).
+        """
         ...
 
     async def fetch_metrics(

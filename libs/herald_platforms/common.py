@@ -60,11 +60,3 @@ def retry_after(response: httpx.Response, default: float | None = None) -> float
 
 def safe(message: str, limit: int = 300) -> str:
     return message.replace("\n", " ")[:limit]
-
-
-def id_of_text(items: Any, field: str, text: str) -> str | None:
-    """The id of the first listed post whose ``field`` is exactly ``text`` (reconciliation)."""
-    for item in items or []:
-        if (item.get(field) or "") == text:
-            return str(item["id"])
-    return None

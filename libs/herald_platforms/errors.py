@@ -10,7 +10,10 @@ The hierarchy::
     │   └── OutcomeUnknown        the request left and no certain answer came back (none,
     │                             a 5xx on a create, a write conflict, a block that can
     │                             follow a publish): the post may exist, so reconcile
-    │                             before sending again
+    │                             before sending again; ``ref`` carries an id-bearing
+    │                             signal when there is one (an Instagram container id)
+    ├── Unverifiable              whether a post went out cannot be told (a media-only
+    │                             post has no text to find it by): the user must look
     ├── AuthFailed                token expired and could not be refreshed, or revoked:
     │                             the user must reconnect the account
     └── Rejected                  the platform refused this content or request for good
@@ -60,6 +63,14 @@ class UsageCapped(RateLimited):
 
 class OutcomeUnknown(Transient):
     kind = "unknown"
+
+    def __init__(self, message: str, *, ref: str | None = None, **kw: object):
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.ref = ref
+
+
+class Unverifiable(PlatformError):
+    kind = "unverifiable"
 
 
 class AuthFailed(PlatformError):

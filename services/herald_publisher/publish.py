@@ -6,14 +6,20 @@ Three steps, so a (post, platform) pair goes out at most once:
    for each, mark them SENDING with a send lease and write an attempt row. Committed
    before any request leaves.
 2. *Send* (no transaction): every platform of every post at once with ``asyncio.gather``.
-   An attempt whose earlier outcome is unknown (its worker died after sending, or the
-   answer never came) asks the platform first and sends only if the post is not there.
+   A result whose outcome is unknown (``unknown_since``: its worker died after sending, or
+   the answer never came) asks the platform first and sends only if the platform answers
+   that the post is not there; a check that fails keeps it unknown and sends nothing.
 3. *Record* (one transaction): each outcome onto its result and attempt, the post's own
    status, notifications and webhook events. (Tokens renewed during step 2 are already
    stored: the account's keeper writes them the moment the platform answers.)
 
-If the worker dies between 1 and 3, the post's lease runs out, the scheduler hands it out
-again, and step 1 finds the results still SENDING past their lease: reconciled, not resent.
+Step 1 marks each result it sends for as unknown since the attempt's start, and step 3
+clears that only for an outcome that is certain. If the worker dies between 1 and 3, the
+post's lease runs out, the scheduler hands it out again, and step 1 finds the results still
+SENDING past their lease and unknown: checked, not resent. No check runs sooner than
+``unknown_settle_seconds`` after the attempt in question started (a request that timed out
+can still land); until then the result waits, whatever brought it back (a retry delay, a
+rate-limit wait, a reconnected account, ``POST /v1/posts/{id}/retry``).
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,7 +44,7 @@ from herald_db.enums import AttemptOutcome, Platform, ResultStatus
 from herald_db.models import PostPlatformResult, PublishAttempt, PublishingAccount
 from herald_db.repositories import publishing
 from herald_db.session import session_scope
-from herald_platforms.base import AccountRef, PlatformAdapter, PostPayload
+from herald_platforms.base import AccountRef, Lookup, PlatformAdapter, PostPayload
 from herald_platforms.errors import (
     AuthFailed,
     OutcomeUnknown,
@@ -46,6 +52,7 @@ from herald_platforms.errors import (
     RateLimited,
     Rejected,
     Transient,
+    Unverifiable,
     UsageCapped,
 )
 from herald_publisher.outcome import Outcome, decide
@@ -69,9 +76,17 @@ class Work:
     tokens: StoredTokens
     payload: PostPayload
     scheduled_at: datetime | None
-    reconcile_first: bool
+    started_at: datetime
+    # Set when an earlier attempt's outcome is unknown: check before sending.
+    unknown_since: datetime | None
+    pending_ref: str | None
+    last_error: str | None
+    exclude: frozenset[str] = frozenset()
     outcome: Outcome | None = None
     capped: UsageCapped | None = None
+    # What stands after this attempt: unknown since when (None: certain), and its signal.
+    unknown_after: datetime | None = None
+    ref_after: str | None = None
 
 
 @dataclass(slots=True)
@@ -127,6 +142,15 @@ async def prepare(deps: Deps, post_ids: Sequence[uuid.UUID]) -> list[Work]:
                 _fail_without_sending(result, account, now, UnreadableCredentials().reason)
             else:
                 ready.append((result, account))
+        # An unknown outcome is checked only once its request can no longer land.
+        settle = timedelta(seconds=deps.settings.unknown_settle_seconds)
+        checkable: list[tuple[PostPlatformResult, PublishingAccount]] = []
+        for result, account in ready:
+            if result.unknown_since is not None and now < result.unknown_since + settle:
+                _wait_to_check(result, result.unknown_since + settle)
+            else:
+                checkable.append((result, account))
+        ready = checkable
         limits = [deps.settings.rate_limit(r.platform.value) for r, _ in ready]
         waits = await deps.limiter.acquire_many(
             [
@@ -146,9 +170,10 @@ async def prepare(deps: Deps, post_ids: Sequence[uuid.UUID]) -> list[Work]:
                     f"({limit} per {int(window)} s) to free a slot."
                 )
                 continue
-            reconcile_first = result.status is ResultStatus.SENDING or result.error_kind in (
-                "unknown",
-            )
+            unknown_since = result.unknown_since
+            # From here until its outcome is recorded, a request may be out.
+            if result.unknown_since is None:
+                result.unknown_since = now
             result.status = ResultStatus.SENDING
             result.attempts += 1
             result.send_lease_until = now + lease
@@ -183,14 +208,41 @@ async def prepare(deps: Deps, post_ids: Sequence[uuid.UUID]) -> list[Work]:
                         idempotency_tag=f"{post.id}:{result.platform.value}",
                     ),
                     scheduled_at=post.scheduled_at,
-                    reconcile_first=reconcile_first,
+                    started_at=now,
+                    unknown_since=unknown_since,
+                    pending_ref=result.pending_ref,
+                    last_error=result.error_message,
                 )
             )
         # One round trip for every attempt row, then their ids.
         await session.flush()
         for work, attempt in zip(works, pending, strict=True):
             work.attempt_id = attempt.id
+        await _exclusions(session, deps, works)
     return works
+
+
+def _wait_to_check(result: PostPlatformResult, check_at: datetime) -> None:
+    result.status = ResultStatus.RETRY_WAIT
+    result.next_attempt_at = check_at
+    result.error_kind = "unknown"
+    result.error_message = (
+        f"{result.platform.label} may have published this post; Herald checks at "
+        f"{check_at:%H:%M:%S} UTC, once a late request can no longer land."
+    )
+
+
+async def _exclusions(session: AsyncSession, deps: Deps, works: list[Work]) -> None:
+    """The posts each check must not take: ids Herald already holds for other posts of the
+    same account in the window (the user may have posted the same text on purpose)."""
+    checks = [w for w in works if w.unknown_since is not None]
+    if not checks:
+        return
+    skew = timedelta(seconds=deps.settings.reconcile_skew_seconds)
+    since = min(w.unknown_since for w in checks if w.unknown_since is not None) - skew
+    held = await publishing.external_ids_since(session, {w.account_id for w in checks}, since)
+    for work in checks:
+        work.exclude = frozenset(held.get(work.account_id, set()))
 
 
 async def _open(
@@ -235,12 +287,40 @@ async def send(deps: Deps, work: Work) -> None:
     adapter = deps.adapters[work.platform]
     account = AccountRef(work.external_account_id, work.tokens)
     started = deps.clock()
+    name = work.platform.label
+    checking = work.unknown_since is not None
     try:
-        if work.reconcile_first:
-            found = await adapter.find_published(deps.http, account, work.payload)
+        if work.unknown_since is not None:
+            skew = timedelta(seconds=deps.settings.reconcile_skew_seconds)
+            lookup = Lookup(work.unknown_since - skew, work.pending_ref, work.exclude)
+            try:
+                found = await adapter.find_published(deps.http, account, work.payload, lookup)
+            except (Unverifiable, Rejected) as exc:
+                # No way to tell: the user looks, and decides by retrying.
+                work.outcome = Outcome(
+                    AttemptOutcome.PERMANENT,
+                    started,
+                    deps.clock(),
+                    error=(
+                        f"{name} may have published this post, and Herald cannot check "
+                        f"({exc.message}). Look at the {name} account, and retry the post "
+                        "if it is not there."
+                    ),
+                    error_kind="unverifiable",
+                )
+                return
             if found:
                 work.outcome = Outcome(
                     AttemptOutcome.RECONCILED, started, deps.clock(), external_post_id=found
+                )
+                return
+            checking = False  # the platform answered: not there, so it may be sent
+            if work.attempt_no > len(deps.settings.retry_delays_seconds) + 1:
+                work.outcome = Outcome(
+                    AttemptOutcome.TRANSIENT,
+                    started,
+                    deps.clock(),
+                    error=f"{work.last_error or 'No answer'} ({name} has no such post)",
                 )
                 return
         result = await adapter.publish(deps.http, account, work.payload)
@@ -258,6 +338,8 @@ async def send(deps: Deps, work: Work) -> None:
         work.outcome = _failed(AttemptOutcome.RATE_LIMITED, started, deps, exc, exc.retry_after)
     except OutcomeUnknown as exc:
         work.outcome = _failed(AttemptOutcome.UNKNOWN, started, deps, exc)
+        if not checking:
+            work.unknown_after, work.ref_after = work.started_at, exc.ref
     except Transient as exc:
         work.outcome = _failed(AttemptOutcome.TRANSIENT, started, deps, exc)
     except AuthFailed as exc:
@@ -271,6 +353,13 @@ async def send(deps: Deps, work: Work) -> None:
         work.outcome = Outcome(
             AttemptOutcome.UNKNOWN, started, deps.clock(), error="Internal error while publishing"
         )
+        if not checking:
+            work.unknown_after = work.started_at
+    finally:
+        if checking and work.outcome is not None and work.outcome.error_kind != "unverifiable":
+            if work.outcome.kind is not AttemptOutcome.RECONCILED:
+                # The check did not answer: the outcome stays unknown, nothing was sent.
+                work.unknown_after, work.ref_after = work.unknown_since, work.pending_ref
 
 
 def _failed(
@@ -296,7 +385,20 @@ async def record(deps: Deps, post_ids: Sequence[uuid.UUID], works: list[Work]) -
     for work in works:
         outcome = work.outcome
         assert outcome is not None
-        verdict = decide(outcome, work.attempt_no, delays, now)
+        check_at = (
+            work.unknown_after + timedelta(seconds=deps.settings.unknown_settle_seconds)
+            if work.unknown_after is not None
+            else None
+        )
+        verdict = decide(outcome, work.attempt_no, delays, now, check_at=check_at)
+        if verdict.status is ResultStatus.FAILED and work.unknown_after is not None:
+            name = work.platform.label
+            verdict = replace(
+                verdict,
+                error_message=f"{name} may have published this post; Herald could not check "
+                f"({verdict.error_message}). Look at the {name} account, then retry the post: "
+                "Herald checks again before sending.",
+            )
         counts[verdict.status.value] = counts.get(verdict.status.value, 0) + 1
         succeeded = verdict.status is ResultStatus.SUCCEEDED
         # Every row carries the same keys, so each table gets one executemany.
@@ -310,6 +412,8 @@ async def record(deps: Deps, post_ids: Sequence[uuid.UUID], works: list[Work]) -
                 "send_lease_until": None,
                 "external_post_id": outcome.external_post_id if succeeded else None,
                 "published_at": outcome.finished_at if succeeded else None,
+                "unknown_since": work.unknown_after,
+                "pending_ref": work.ref_after,
                 "updated_at": now,
             }
         )

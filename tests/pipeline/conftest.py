@@ -164,6 +164,8 @@ async def pipeline(pipeline_db: str, redis_url: str, sim: SimClient) -> AsyncIte
         "redis_prefix": queue,
         "lease_seconds": 5.0,
         "retry_delays_seconds": [0.2, 0.2, 0.2],
+        # Checks of unknown outcomes after half a second (a late-landing test sets its own).
+        "unknown_settle_seconds": 0.5,
         "webhook_backoff_seconds": [0.2],
         "webhook_allowed_hosts": "127.0.0.1",
         "oauth_redirect_base": API_BASE,
@@ -179,6 +181,7 @@ async def pipeline(pipeline_db: str, redis_url: str, sim: SimClient) -> AsyncIte
         "HERALD_REDIS_PREFIX": queue,
         "HERALD_LEASE_SECONDS": "5",
         "HERALD_RETRY_DELAYS_SECONDS": "[0.2, 0.2, 0.2]",
+        "HERALD_UNKNOWN_SETTLE_SECONDS": "0.5",
         "HERALD_MAX_SLEEP_SECONDS": "1",
         # Small jobs, so several publishers share a run.
         "HERALD_JOB_BATCH": "10",

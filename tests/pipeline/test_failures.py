@@ -63,9 +63,17 @@ async def test_three_transient_retries_then_failed_with_the_message(pipeline):
     await _settled(pipeline, pid)
     assert await post_status(pipeline, pid) == "FAILED"
     row = (await results(pipeline, pid))["FACEBOOK"]
-    assert row.attempts == 4  # the first try and three retries
-    assert row.error_message.startswith("Gave up after 4 attempts")
+    # The first try and three retries, each a 5xx on a create (unknown), then a last check
+    # that finds nothing and sends nothing.
+    assert row.attempts == 5
+    assert [a.outcome.value for a in await attempts(pipeline, pid)] == ["UNKNOWN"] * 4 + [
+        "TRANSIENT"
+    ]
+    assert (await pipeline.sim.requests())["FACEBOOK"]["publish"] == 4
+    assert row.error_message.startswith("Gave up after 5 attempts")
     assert "unexpected error" in row.error_message
+    assert "Facebook has no such post" in row.error_message
+    assert row.unknown_since is None
     async with pipeline.sessionmaker() as s:
         note = (
             await s.execute(select(Notification).where(Notification.user_id == caller.id))

@@ -46,3 +46,11 @@ class PostPlatformResult(TimestampMixin, Base):
     # is unknown and the platform is asked before anything is sent again.
     send_lease_until: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
+    # Set while a request may have gone out without Herald knowing whether the platform
+    # took it: from the moment an attempt is written down until its outcome is certain,
+    # and after an unknown outcome until a check of the platform has answered. While set,
+    # no attempt sends before checking. The start of the attempt in question.
+    unknown_since: Mapped[datetime | None]
+    # An id-bearing signal of that attempt, checked before any text (an Instagram
+    # container id, whose status_code says whether it was published).
+    pending_ref: Mapped[str | None] = mapped_column(String(255))

@@ -234,3 +234,22 @@ async def _tell(
 def _snippet(text: str, size: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= size else text[: size - 1] + "\u2026"
+
+
+async def external_ids_since(
+    session: AsyncSession, account_ids: set[uuid.UUID], since: datetime
+) -> dict[uuid.UUID, set[str]]:
+    """Per account, the platform ids of its posts Herald published since ``since``."""
+    rows = await session.execute(
+        select(PostPlatformResult.account_id, PostPlatformResult.external_post_id).where(
+            PostPlatformResult.account_id.in_(list(account_ids)),
+            PostPlatformResult.status == ResultStatus.SUCCEEDED,
+            PostPlatformResult.published_at >= since,
+            PostPlatformResult.external_post_id.is_not(None),
+        )
+    )
+    out: dict[uuid.UUID, set[str]] = {}
+    for account_id, external_id in rows:
+        if account_id is not None and external_id is not None:
+            out.setdefault(account_id, set()).add(external_id)
+    return out

@@ -9,9 +9,12 @@ import httpx
 
 from herald_common.settings import PlatformSettings
 from herald_db.enums import Platform
+from herald_platforms import matching
 from herald_platforms.base import (
+    NO_BOUNDS,
     AccountRef,
     Credentials,
+    Lookup,
     Metrics,
     MetricsItem,
     MetricsMissing,
@@ -19,10 +22,18 @@ from herald_platforms.base import (
     PublishResult,
     TokenGrant,
 )
-from herald_platforms.common import body_of, call, id_of_text
-from herald_platforms.errors import AuthFailed, Rejected
+from herald_platforms.common import body_of, call
+from herald_platforms.errors import AuthFailed, Rejected, Unverifiable
 from herald_platforms.media import MediaGuard
-from herald_platforms.meta.graph import batch, classify, item_error, raise_for_auth
+from herald_platforms.meta.graph import (
+    batch,
+    classify,
+    graph_time,
+    item_error,
+    list_since,
+    raise_for_auth,
+    since_param,
+)
 from herald_platforms.oauth import grant_uri, token_response
 
 SCOPES = "pages_show_list,pages_manage_posts,pages_read_engagement,read_insights"
@@ -141,21 +152,33 @@ class FacebookAdapter:
         return PublishResult(str(body["id"]))
 
     async def find_published(
-        self, client: httpx.AsyncClient, account: AccountRef, post: PostPayload
+        self,
+        client: httpx.AsyncClient,
+        account: AccountRef,
+        post: PostPayload,
+        lookup: Lookup = NO_BOUNDS,
     ) -> str | None:
-        r = await call(
-            lambda: client.get(
-                f"{self.base}/{account.external_account_id}/published_posts",
-                params={
-                    "fields": "id,message,created_time",
-                    "limit": "25",
-                    "access_token": account.credentials.access_token,
-                },
-            )
+        """The Page's published posts since ``lookup.since``, every page, by message."""
+        if not matching.checkable(post.text, matching.same_text):
+            raise Unverifiable("Facebook lists posts by their message, and this one has none")
+        since = since_param(lookup.since)
+        items = await list_since(
+            client,
+            f"{self.base}/{account.external_account_id}/published_posts",
+            {
+                "fields": "id,message,created_time",
+                "access_token": account.credentials.access_token,
+            },
+            since,
+            "created_time",
         )
-        if r.status_code != 200:
-            raise classify(r)
-        return id_of_text(body_of(r).get("data"), "message", post.text)
+        listed = [
+            matching.Listed(str(i["id"]), graph_time(i.get("created_time")), i.get("message") or "")
+            for i in items
+        ]
+        return matching.find(
+            post.text, listed, matching.same_text, since=since, exclude=lookup.exclude
+        )
 
     async def fetch_metrics(
         self, client: httpx.AsyncClient, account: AccountRef, external_ids: list[str]

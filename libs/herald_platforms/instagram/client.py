@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import httpx
 
 from herald_common.settings import PlatformSettings
 from herald_db.enums import Platform
+from herald_platforms import matching
 from herald_platforms.base import (
+    NO_BOUNDS,
     AccountRef,
     Credentials,
+    Lookup,
     Metrics,
     MetricsItem,
     MetricsMissing,
@@ -20,10 +24,25 @@ from herald_platforms.base import (
     PublishResult,
     TokenGrant,
 )
-from herald_platforms.common import body_of, call, expires_in, id_of_text
-from herald_platforms.errors import AuthFailed, RateLimited, Rejected, Transient
+from herald_platforms.common import body_of, call, expires_in
+from herald_platforms.errors import (
+    AuthFailed,
+    OutcomeUnknown,
+    RateLimited,
+    Rejected,
+    Transient,
+    Unverifiable,
+)
 from herald_platforms.media import MediaGuard, picture
-from herald_platforms.meta.graph import batch, classify, item_error, raise_for_auth
+from herald_platforms.meta.graph import (
+    batch,
+    classify,
+    graph_time,
+    item_error,
+    list_since,
+    raise_for_auth,
+    since_param,
+)
 from herald_platforms.oauth import grant_uri, token_response
 from herald_platforms.tokens import TokenSession
 
@@ -57,6 +76,10 @@ def judge_image(position: int, url: str, data: bytes) -> None:
             "Instagram needs an aspect ratio between 4:5 (portrait) and 1.91:1 (landscape); "
             f"{which} is {pic.width}x{pic.height}"
         )
+
+
+def _caption_of_published(sent: str, item: matching.Listed) -> bool:
+    return matching.comparable(sent) == matching.comparable(item.text)
 
 
 class InstagramAdapter:
@@ -244,9 +267,17 @@ class InstagramAdapter:
                     )
                 )["id"]
             await self._wait_ready(client, container, token)
-            published = await self._post(
-                client, f"/{owner}/media_publish", token, {"creation_id": container}, creates=True
-            )
+            try:
+                published = await self._post(
+                    client,
+                    f"/{owner}/media_publish",
+                    token,
+                    {"creation_id": container},
+                    creates=True,
+                )
+            except OutcomeUnknown as exc:
+                exc.ref = container  # its status_code will tell whether it went out
+                raise
             return str(published["id"])
 
         return PublishResult(await session.run(go))
@@ -271,27 +302,65 @@ class InstagramAdapter:
                 )
 
     async def find_published(
-        self, client: httpx.AsyncClient, account: AccountRef, post: PostPayload
+        self,
+        client: httpx.AsyncClient,
+        account: AccountRef,
+        post: PostPayload,
+        lookup: Lookup = NO_BOUNDS,
     ) -> str | None:
+        """The container first, when the unknown attempt left its id (``lookup.ref``): its
+        ``status_code`` says for certain whether it was published. Otherwise (or to learn
+        the published media's id) the account's media since ``lookup.since``, by caption."""
         session = self._session(client, account)
         await session.fresh()
+        owner = account.external_account_id
+        since = since_param(lookup.since)
+        published = False
+        if lookup.ref is not None:
+            status = await session.run(partial(self._container_status, client, session, lookup.ref))
+            if status is not None and status != "PUBLISHED":
+                return None  # never published (and media_publish refuses anything unready)
+            published = status == "PUBLISHED"
+        if not published and not matching.checkable(post.text, matching.same_text):
+            raise Unverifiable("Instagram lists posts by their caption, and this one has none")
 
-        async def look() -> str | None:
-            r = await call(
-                lambda: client.get(
-                    f"{self.base}/{account.external_account_id}/media",
-                    params={
-                        "fields": "id,caption,timestamp",
-                        "limit": "25",
-                        "access_token": session.creds.access_token,
-                    },
-                )
+        async def media() -> list[dict[str, Any]]:
+            return await list_since(
+                client,
+                f"{self.base}/{owner}/media",
+                {"fields": "id,caption,timestamp", "access_token": session.creds.access_token},
+                since,
+                "timestamp",
             )
-            if r.status_code != 200:
-                raise classify(r)
-            return id_of_text(body_of(r).get("data"), "caption", post.text)
 
-        return await session.run(look)
+        listed = [
+            matching.Listed(str(m["id"]), graph_time(m.get("timestamp")), m.get("caption") or "")
+            for m in await session.run(media)
+        ]
+        # The container says it went out: its media is the one with the caption, even an
+        # empty one.
+        matcher = _caption_of_published if published else matching.same_text
+        found = matching.find(post.text, listed, matcher, since=since, exclude=lookup.exclude)
+        if found is None and published:
+            raise Transient("Instagram published the container but does not list its media yet")
+        return found
+
+    async def _container_status(
+        self, client: httpx.AsyncClient, session: TokenSession, container: str
+    ) -> str | None:
+        """The container's ``status_code``; None if Instagram no longer knows it."""
+        r = await call(
+            lambda: client.get(
+                f"{self.base}/{container}",
+                params={"fields": "status_code", "access_token": session.creds.access_token},
+            )
+        )
+        if r.status_code != 200:
+            error = classify(r)
+            if isinstance(error, Rejected):
+                return None
+            raise error
+        return str(body_of(r).get("status_code") or "") or None
 
     async def fetch_metrics(
         self, client: httpx.AsyncClient, account: AccountRef, external_ids: list[str]

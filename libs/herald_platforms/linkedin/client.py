@@ -12,9 +12,12 @@ import httpx
 
 from herald_common.settings import PlatformSettings
 from herald_db.enums import Platform
+from herald_platforms import matching
 from herald_platforms.base import (
+    NO_BOUNDS,
     AccountRef,
     Credentials,
+    Lookup,
     Metrics,
     MetricsItem,
     MetricsMissing,
@@ -22,7 +25,7 @@ from herald_platforms.base import (
     PublishResult,
     TokenGrant,
 )
-from herald_platforms.common import body_of, call, expires_in, id_of_text
+from herald_platforms.common import body_of, call, expires_in
 from herald_platforms.errors import (
     AuthFailed,
     Gone,
@@ -30,6 +33,7 @@ from herald_platforms.errors import (
     PlatformError,
     RateLimited,
     Rejected,
+    Unverifiable,
 )
 from herald_platforms.linkedin import little
 from herald_platforms.linkedin.errors import classify
@@ -40,6 +44,8 @@ from herald_platforms.tokens import TokenSession
 # Posting, plus reading the member's posts (reconciliation: r_member_social) and their
 # statistics (r_member_postAnalytics); both come with the Community Management API.
 SCOPES = "openid profile w_member_social r_member_social r_member_postAnalytics"
+POSTS_PAGE = 100
+MAX_PAGES = 50
 
 
 class LinkedInAdapter:
@@ -187,24 +193,59 @@ class LinkedInAdapter:
         return PublishResult(await session.run(go))
 
     async def find_published(
-        self, client: httpx.AsyncClient, account: AccountRef, post: PostPayload
+        self,
+        client: httpx.AsyncClient,
+        account: AccountRef,
+        post: PostPayload,
+        lookup: Lookup = NO_BOUNDS,
     ) -> str | None:
+        """The member's posts (``q=author``, ``r_member_social``), 100 a page, newest first,
+        back to ``lookup.since``; ``commentary`` is compared as the text it shows."""
+        if not matching.checkable(post.text, matching.linkedin_matches):
+            raise Unverifiable("LinkedIn lists posts by their text, and this one has none")
         session = TokenSession(self, client, account)
         await session.fresh()
+        author = self.author(account)
 
-        async def look() -> str | None:
+        async def page(start: int) -> dict[str, Any]:
             r = await call(
                 lambda: client.get(
                     self._url("/rest/posts"),
-                    params={"q": "author", "author": self.author(account), "count": "20"},
+                    params={
+                        "q": "author",
+                        "author": author,
+                        "start": str(start),
+                        "count": str(POSTS_PAGE),
+                    },
                     headers=self._headers(session.creds),
                 )
             )
             if r.status_code != 200:
                 raise classify(r)
-            return id_of_text(body_of(r).get("elements"), "commentary", post.text)
+            data: dict[str, Any] = body_of(r)
+            return data
 
-        return await session.run(look)
+        listed: list[matching.Listed] = []
+        start = 0
+        for _ in range(MAX_PAGES):
+            elements = (await session.run(partial(page, start))).get("elements") or []
+            listed.extend(_listed(e) for e in elements)
+            start += len(elements)
+            # Listed by last change (LinkedIn's default order): a page that reaches a post
+            # last changed before the window has shown everything created in it.
+            if len(elements) < POSTS_PAGE or any(
+                lookup.since is not None
+                and _ms(e.get("lastModifiedAt", e.get("createdAt"))) < lookup.since
+                for e in elements
+            ):
+                break
+        return matching.find(
+            post.text,
+            listed,
+            matching.linkedin_matches,
+            since=lookup.since,
+            exclude=lookup.exclude,
+        )
 
     async def fetch_metrics(
         self, client: httpx.AsyncClient, account: AccountRef, external_ids: list[str]
@@ -260,6 +301,19 @@ def analytics_query(urn: str, query_type: str) -> str:
         raise Rejected(f"Not a LinkedIn post URN: {urn[:100]}")
     entity = f"({ENTITY_KEYS[parts[2]]}:{quote(urn, safe='')})"
     return f"q=entity&entity={entity}&queryType={query_type}&aggregation=TOTAL"
+
+
+def _ms(value: Any) -> datetime:
+    return datetime.fromtimestamp(int(value or 0) / 1000, UTC)
+
+
+def _listed(element: dict[str, Any]) -> matching.Listed:
+    created = element.get("createdAt", element.get("publishedAt"))
+    return matching.Listed(
+        id=str(element["id"]),
+        created_at=_ms(created) if created is not None else None,
+        text=str(element.get("commentary") or ""),
+    )
 
 
 def _credentials(data: dict[str, Any], keep: Credentials | None = None) -> Credentials:

@@ -15,6 +15,7 @@ permission, content refused) is a refusal. A batch carries at most 50 operations
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -144,4 +145,56 @@ async def batch(
             except ValueError:
                 parsed = {}
             out.append((int(item.get("code", 500)), parsed))
+    return out
+
+
+# A list edge read for a check: 100 a page, at most this many pages.
+LIST_PAGE = 100
+LIST_PAGES = 50
+
+
+def since_param(since: datetime | None) -> datetime | None:
+    """``since`` to the whole second below: Graph's times (and its ``since``) have no finer
+    grain, so a post made in the window's first second still shows as inside it."""
+    return since.replace(microsecond=0) if since is not None else None
+
+
+def graph_time(value: Any) -> datetime | None:
+    """``2026-11-25T18:04:01+0000`` (Graph's form), or None."""
+    if not value:
+        return None
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        return None
+
+
+async def list_since(
+    client: httpx.AsyncClient,
+    url: str,
+    params: dict[str, str],
+    since: datetime | None,
+    time_field: str,
+) -> list[dict[str, Any]]:
+    """Every item of a newest-first list edge created since ``since`` (Graph's ``since``
+    bound, and paging by the ``after`` cursor until the last page or an older item)."""
+    query = {**params, "limit": str(LIST_PAGE)}
+    if since is not None:
+        query["since"] = str(int(since.timestamp()))
+    out: list[dict[str, Any]] = []
+    for _ in range(LIST_PAGES):
+        r = await call(partial(client.get, url, params=query))
+        if r.status_code != 200:
+            raise classify(r)
+        body = body_of(r)
+        items = list(body.get("data") or [])
+        out.extend(items)
+        paging = body.get("paging") or {}
+        after = (paging.get("cursors") or {}).get("after")
+        oldest = graph_time(items[-1].get(time_field)) if items else None
+        if not items or not paging.get("next") or not after:
+            break
+        if since is not None and oldest is not None and oldest < since:
+            break
+        query = {**query, "after": str(after)}
     return out

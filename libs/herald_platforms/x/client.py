@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -10,9 +11,12 @@ import httpx
 
 from herald_common.settings import PlatformSettings
 from herald_db.enums import Platform
+from herald_platforms import matching
 from herald_platforms.base import (
+    NO_BOUNDS,
     AccountRef,
     Credentials,
+    Lookup,
     Metrics,
     MetricsItem,
     MetricsMissing,
@@ -20,8 +24,15 @@ from herald_platforms.base import (
     PublishResult,
     TokenGrant,
 )
-from herald_platforms.common import body_of, call, expires_in, id_of_text, safe
-from herald_platforms.errors import AuthFailed, Gone, OutcomeUnknown, Rejected, Transient
+from herald_platforms.common import body_of, call, expires_in, safe
+from herald_platforms.errors import (
+    AuthFailed,
+    Gone,
+    OutcomeUnknown,
+    Rejected,
+    Transient,
+    Unverifiable,
+)
 from herald_platforms.media import MediaGuard
 from herald_platforms.oauth import basic, grant_uri, token_request
 from herald_platforms.tokens import TokenSession
@@ -29,6 +40,7 @@ from herald_platforms.x.errors import classify
 
 SCOPES = "tweet.read tweet.write users.read offline.access media.write"
 LOOKUP_BATCH = 100
+TIMELINE_PAGE = 100
 CHUNK = 1024 * 1024
 
 
@@ -209,24 +221,55 @@ class XAdapter:
         return media_id
 
     async def find_published(
-        self, client: httpx.AsyncClient, account: AccountRef, post: PostPayload
+        self,
+        client: httpx.AsyncClient,
+        account: AccountRef,
+        post: PostPayload,
+        lookup: Lookup = NO_BOUNDS,
     ) -> str | None:
+        """The user's posts created since ``lookup.since`` (``start_time``), 100 a page,
+        every page, matched on the text as X shows it (see :mod:`herald_platforms.matching`)."""
+        if not matching.checkable(post.text, matching.x_matches):
+            raise Unverifiable(
+                "X lists posts by their text, and this one has none to find it by besides "
+                "links and media"
+            )
         session = TokenSession(self, client, account)
         await session.fresh()
+        params: dict[str, str | int] = {
+            "max_results": TIMELINE_PAGE,
+            "tweet.fields": "created_at,note_tweet",
+        }
+        if lookup.since is not None:
+            params["start_time"] = _rfc3339(lookup.since)
 
-        async def look() -> str | None:
+        async def page(token: str | None) -> dict[str, Any]:
+            query = dict(params) if token is None else {**params, "pagination_token": token}
             r = await call(
                 lambda: client.get(
                     self._url(f"/2/users/{account.external_account_id}/tweets"),
-                    params={"max_results": 20},
+                    params=query,
                     headers=self._auth(session.creds),
                 )
             )
             if r.status_code != 200:
                 raise classify(r)
-            return id_of_text(body_of(r).get("data"), "text", post.text)
+            data: dict[str, Any] = body_of(r)
+            return data
 
-        return await session.run(look)
+        listed: list[matching.Listed] = []
+        token: str | None = None
+        # X serves a user's newest 3,200 posts: at most 32 pages of 100.
+        for _ in range(32):
+            body = await session.run(partial(page, token))
+            items = [_listed(item) for item in body.get("data") or []]
+            listed.extend(items)
+            token = (body.get("meta") or {}).get("next_token")
+            if not token or matching.older_than(items, lookup.since):
+                break
+        return matching.find(
+            post.text, listed, matching.x_matches, since=lookup.since, exclude=lookup.exclude
+        )
 
     async def fetch_metrics(
         self, client: httpx.AsyncClient, account: AccountRef, external_ids: list[str]
@@ -282,6 +325,21 @@ def _lookup_items(ids: list[str], body: Any) -> list[MetricsItem]:
     return [
         found.get(i) or MetricsMissing(i, Transient("X's answer left this post out")) for i in ids
     ]
+
+
+def _listed(item: dict[str, Any]) -> matching.Listed:
+    created = item.get("created_at")
+    note = item.get("note_tweet") or {}
+    return matching.Listed(
+        id=str(item["id"]),
+        created_at=datetime.fromisoformat(created.replace("Z", "+00:00")) if created else None,
+        text=str(item.get("text") or ""),
+        full_text=note.get("text"),
+    )
+
+
+def _rfc3339(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _credentials(data: dict[str, Any], keep: Credentials | None = None) -> Credentials:

@@ -315,6 +315,8 @@ async def retry(session: AsyncSession, user: User, post_id: uuid.UUID, now: date
             field="platforms",
             platforms=blocked,
         )
+    # A platform whose outcome is unknown stays so (unknown_since is kept): the publisher
+    # asks the platform before it sends anything again.
     for r in failed:
         r.status = ResultStatus.PENDING
         r.attempts = 0
