@@ -11,7 +11,10 @@ the raw path; ``platform`` is one of the four platforms; the ``outcome`` and
 
 from __future__ import annotations
 
+import time
+
 from prometheus_client import Counter, Gauge, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # -- HTTP (post API; the other services' small health servers too) ------------------------
 
@@ -21,8 +24,10 @@ HTTP_SECONDS = Histogram(
     ["method", "route", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
-# Requests that matched no route (404s, scanners) share one label value.
+# Requests that matched no route (404s, scanners) share one label value, and so do methods
+# outside HTTP's usual few.
 UNMATCHED_ROUTE = "<unmatched>"
+_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 # -- scheduler ----------------------------------------------------------------------------
 
@@ -108,3 +113,49 @@ def outcome_labels(status: str, failure_class: str | None) -> tuple[str, str]:
     """``(outcome, failure_class)`` of :data:`OUTCOMES` for a result status and error kind."""
     outcome = {"succeeded": "succeeded", "retry_wait": "retry"}.get(status.lower(), "failed")
     return outcome, (failure_class or "none").lower()
+
+
+class HttpMetrics:
+    """ASGI middleware timing each HTTP request into :data:`HTTP_SECONDS`.
+
+    The route label is the template of the route that answered (Starlette and FastAPI leave
+    it in the scope once routing is done), so ``/v1/posts/1`` and ``/v1/posts/2`` share one
+    series. Added last, it is the outermost middleware the app has: an answer another
+    middleware makes (413, CORS preflight) is timed too, and an exception no handler turned
+    into an answer counts as a 500.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def timed_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, timed_send)
+        finally:
+            method = scope.get("method", "GET")
+            HTTP_SECONDS.labels(
+                method if method in _METHODS else "OTHER", route_template(scope), str(status)
+            ).observe(time.perf_counter() - started)
+
+
+def route_template(scope: Scope) -> str:
+    """The template of the route that took the request (``/v1/posts/{post_id}``).
+
+    Starlette and FastAPI leave the route in the scope once routing is done; before, or
+    for a request no route took, :data:`UNMATCHED_ROUTE`.
+    """
+    route = scope.get("route")
+    template = getattr(route, "path_format", None) or getattr(route, "path", None)
+    return str(template) if template else UNMATCHED_ROUTE

@@ -11,6 +11,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from herald_common.health import Check, Refresh, add_health_routes
+from herald_common.metrics import HttpMetrics
 from herald_common.settings import InsecureSettings, SecretsSettings
 
 
@@ -35,6 +36,7 @@ def health_app(
 ) -> FastAPI:
     app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
     add_health_routes(app, checks, refresh)
+    app.add_middleware(HttpMetrics)
     return app
 
 

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from herald_common.crypto import SecretBox
 from herald_common.health import add_health_routes, postgres_check, redis_check
+from herald_common.metrics import HttpMetrics
 from herald_common.netguard import Resolver, system_resolver
 from herald_common.timeutil import Clock, utcnow
 from herald_common.webhooks import destinations as webhook_destinations
@@ -115,6 +116,8 @@ def create_app(
             max_age=600,
         )
     app.add_middleware(SecurityHeaders, hsts=not settings.is_dev)
+    # Outermost: times every answer, the ones the middlewares above make included.
+    app.add_middleware(HttpMetrics)
     add_health_routes(
         app,
         lambda: {
