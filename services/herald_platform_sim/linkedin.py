@@ -309,7 +309,9 @@ def _commit(
             },
             422,
         )
-    pub = st.record(P, member, text, media, body, external_id=f"urn:li:share:{st.new_id(19)}")
+    # Text posts come back as shares, posts with media as ugcPosts: LinkedIn answers both.
+    kind = "ugcPost" if media else "share"
+    pub = st.record(P, member, text, media, body, external_id=f"urn:li:{kind}:{st.new_id(19)}")
     return Response(status_code=201, headers={"x-restli-id": pub.external_id})
 
 
@@ -378,6 +380,21 @@ async def social_actions(request: Request) -> Response:
     )
 
 
+# Rest.li 2.0 query values: the union in parentheses as it is, the URN inside percent-encoded
+# (``entity=(share:urn%3Ali%3Ashare%3A123)``), its member named after the URN's type.
+ENTITY = re.compile(r"\((share|ugc):(urn%3Ali%3A(share|ugcPost)%3A\d+)\)")
+ENTITY_KEY = {"share": "share", "ugcPost": "ugc"}
+
+
+def _entity(query: str) -> str | None:
+    """The post URN of a raw ``entity=`` query value written as LinkedIn reads it, else None."""
+    raw = next((v for k, _, v in (p.partition("=") for p in query.split("&")) if k == "entity"), "")
+    m = ENTITY.fullmatch(raw)
+    if m is None or ENTITY_KEY[m.group(3)] != m.group(1):
+        return None
+    return unquote(m.group(2))
+
+
 async def member_analytics(request: Request) -> Response:
     st = state_of(request)
     bad = _headers(request)
@@ -390,8 +407,14 @@ async def member_analytics(request: Request) -> Response:
     tok = _caller(request, ANALYTICS, "memberCreatorPostAnalytics.FINDER-entity")
     if isinstance(tok, Response):
         return tok
-    entity = unquote(request.query_params.get("entity", ""))
-    urn = entity[entity.find("urn:") :].rstrip(")") if "urn:" in entity else ""
+    urn = _entity(request.scope.get("query_string", b"").decode("latin-1"))
+    if urn is None:
+        return error(
+            400,
+            "Invalid query parameters passed to request: entity must be (share:<encoded share "
+            "URN>) or (ugc:<encoded ugcPost URN>)",
+            "ILLEGAL_ARGUMENT",
+        )
     if urn not in st.by_external:
         return json_response({"elements": []})
     m = metrics.counts(st, urn)

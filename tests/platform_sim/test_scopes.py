@@ -107,16 +107,12 @@ async def test_linkedin_reads_need_r_member_social_and_analytics_r_member_post_a
         assert refused.status_code == 403
         assert refused.json()["code"] == "ACCESS_DENIED"
         assert (await http.get(path, params=params, headers=auth)).status_code == 200
-    stats = {
-        "q": "entity",
-        "entity": f"(share:{share})",
-        "queryType": "IMPRESSION",
-        "aggregation": "TOTAL",
-    }
+    encoded = share.replace(":", "%3A")
+    stats = f"q=entity&entity=(share:{encoded})&queryType=IMPRESSION&aggregation=TOTAL"
     no_stats, _ = await li_token(http, "l", LI_SCOPES.replace(" r_member_postAnalytics", ""))
-    analytics = "/linkedin/rest/memberCreatorPostAnalytics"
+    analytics = "/linkedin/rest/memberCreatorPostAnalytics?" + stats
     refused = await http.get(
-        analytics, params=stats, headers={"authorization": f"Bearer {no_stats}", **LI_HEADERS}
+        analytics, headers={"authorization": f"Bearer {no_stats}", **LI_HEADERS}
     )
     assert refused.status_code == 403
-    assert (await http.get(analytics, params=stats, headers=auth)).status_code == 200
+    assert (await http.get(analytics, headers=auth)).status_code == 200

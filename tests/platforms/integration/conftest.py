@@ -12,6 +12,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from herald_common.settings import PlatformSettings
 from herald_db.enums import Platform
 from herald_platforms.base import AccountRef
+from herald_platforms.http import make_client
 from herald_platforms.registry import get_adapter
 from herald_platforms.tokens import MemoryTokens
 
@@ -19,7 +20,9 @@ from herald_platforms.tokens import MemoryTokens
 @pytest.fixture
 async def env(sim_clean):
     settings = PlatformSettings.model_validate(sim_clean.platform_settings_kwargs())
-    async with httpx.AsyncClient() as http:
+    # The client the services use (aiohttp underneath), so what reaches the platform is what
+    # the services would send.
+    async with make_client(settings) as http:
         yield settings, http, sim_clean
 
 

@@ -173,6 +173,43 @@ async def test_metrics_grow_with_time(env, platform):
     assert all(b.impressions > a.impressions for a, b in zip(early, late, strict=True))
 
 
+async def test_linkedin_metrics_of_shares_and_ugc_posts(env):
+    """Text posts come back as ``urn:li:share``, posts with media as ``urn:li:ugcPost``; the
+    statistics call names each under its own union member, the URN percent-encoded."""
+    settings, http, sim = env
+    adapter = get_adapter(Platform.LINKEDIN, settings)
+    acct = await connect(settings, http, Platform.LINKEDIN)
+    share = (await adapter.publish(http, acct, PostPayload(text()))).external_post_id
+    ugc = (
+        await adapter.publish(http, acct, PostPayload(text(), [sim.media_url()]))
+    ).external_post_id
+    assert share.startswith("urn:li:share:")
+    assert ugc.startswith("urn:li:ugcPost:")
+    await sim.advance_clock(6 * 3600)
+    got = {m.external_post_id: m for m in await adapter.fetch_metrics(http, acct, [share, ugc])}
+    assert set(got) == {share, ugc}
+    assert all(m.impressions > 0 for m in got.values())
+
+
+@pytest.mark.parametrize(
+    "entity",
+    [
+        "(share:urn:li:share:123)",  # the URN not encoded
+        "(ugc:urn%3Ali%3Ashare%3A123)",  # a share under the ugc member
+        "(share:urn%3Ali%3AugcPost%3A123)",  # a ugcPost under the share member
+        "%28share%3Aurn%3Ali%3Ashare%3A123%29",  # the parentheses encoded too
+    ],
+)
+async def test_linkedin_statistics_refuse_a_badly_encoded_entity(env, entity):
+    settings, http, _ = env
+    acct = await connect(settings, http, Platform.LINKEDIN)
+    adapter = get_adapter(Platform.LINKEDIN, settings)
+    url = f"{settings.linkedin_api_base}/rest/memberCreatorPostAnalytics?q=entity&entity={entity}"
+    r = await http.get(url, headers=adapter._headers(acct.credentials))
+    assert r.status_code == 400
+    assert "entity" in r.json()["message"]
+
+
 async def test_find_published_reconciles(env):
     settings, http, _ = env
     for platform in ALL:
