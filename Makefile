@@ -4,11 +4,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.herald-installed
 
-.PHONY: install run test lint format bench clean-data help
+.PHONY: install run demo test lint format bench clean-data help
 
 help:
 	@echo "make run        install what is missing, start Postgres/Redis (or embedded ones), migrate, start every service"
 	@echo "make run EMBEDDED=1   the same with embedded Postgres and Redis even where servers run"
+	@echo "make demo       against a running make run: a user, four accounts, posts published, a week of metrics"
 	@echo "make test       install what is missing, lint, run the whole test suite"
 	@echo "make bench      run the benchmarks (JSON + PNG under bench/results/)"
 	@echo "make lint       ruff and mypy"
@@ -27,6 +28,9 @@ install: $(STAMP)
 
 run: install
 	@$(BIN)/python -m herald_devrun $(if $(filter 1 yes true,$(EMBEDDED)),--embedded)
+
+demo: install
+	@$(BIN)/python -m herald_demo $(DEMO_ARGS)
 
 lint: install
 	@$(BIN)/ruff check libs services dev tests

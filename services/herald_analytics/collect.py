@@ -110,6 +110,11 @@ class Collector:
         self.tokens = TokenStore(sessionmaker, box)
         self.stats = Stats()
         self._last_pattern: datetime | None = None
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Look for due fetches now rather than at the end of the current sleep."""
+        self._wake.set()
 
     # -- one pass ---------------------------------------------------------------------
 
@@ -424,10 +429,17 @@ class Collector:
             except Exception:
                 log.exception("collection pass failed; trying again shortly")
                 delay = 1.0
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=delay)
-            except TimeoutError:
-                pass
+            await self._sleep(stop, delay)
+
+    async def _sleep(self, stop: asyncio.Event, delay: float) -> None:
+        """Sleep ``delay`` seconds, or less when stopped or woken."""
+        waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+        try:
+            await asyncio.wait(waits, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
+            self._wake.clear()
 
 
 def _figures(fetches: Sequence[DueFetch], item: Metrics, fetched_at: datetime) -> Figures:
