@@ -1,7 +1,8 @@
 """Content rules per platform: text length and media counts, checked before scheduling.
 
 X counts weighted characters by the twitter-text v3 rules (a URL counts 23, CJK and emoji
-count 2); the others count Unicode code points.
+count 2), in time linear in the text (see ``x_length``); the others count Unicode code
+points.
 """
 
 from __future__ import annotations
@@ -9,9 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from twitter_text import parse_tweet
-
 from herald_db.enums import Platform
+from herald_platforms import x_length
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +49,11 @@ def x_weighted_length(text: str) -> int:
     """X's weighted length (twitter-text v3).
 
     Plain ASCII with no dot holds no URL and no emoji, and every ASCII character weighs 1:
-    its weighted length is its length, without the (slow) full parse.
+    its weighted length is its length, without the full parse.
     """
     if text.isascii() and "." not in text:
         return len(text)
-    return int(parse_tweet(text).weightedLength)
+    return x_length.weighted_length(text)
 
 
 def text_length(platform: Platform, text: str) -> int:
