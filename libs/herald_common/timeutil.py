@@ -8,6 +8,7 @@ Rules (also stated in the API docs):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -27,21 +28,33 @@ class NonexistentLocalTime(ValueError):
     pass
 
 
+# The longest IANA name is 32 characters; a longer one would only reach the file system.
+MAX_ZONE_NAME = 64
+
+
 def get_zone(name: str) -> ZoneInfo:
-    if not name or name != name.strip() or name.startswith("/") or ".." in name:
-        raise InvalidTimezone(f"'{name}' is not an IANA time zone")
+    if (
+        not name
+        or len(name) > MAX_ZONE_NAME
+        or name != name.strip()
+        or name.startswith("/")
+        or ".." in name
+    ):
+        raise InvalidTimezone(f"'{name[:MAX_ZONE_NAME]}' is not an IANA time zone")
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise InvalidTimezone(f"'{name}' is not an IANA time zone") from exc
 
 
+@functools.cache
+def zone_names() -> frozenset[str]:
+    """The IANA zones this machine knows: the names the API accepts."""
+    return frozenset(available_timezones())
+
+
 def is_valid_timezone(name: str) -> bool:
-    try:
-        get_zone(name)
-    except InvalidTimezone:
-        return False
-    return True
+    return name in zone_names()
 
 
 def all_timezones() -> set[str]:

@@ -26,7 +26,7 @@ from herald_post_api.auth.router import router as auth_router
 from herald_post_api.auth.security import dummy_hash
 from herald_post_api.auth.throttle import LoginThrottle
 from herald_post_api.calendar.router import router as calendar_router
-from herald_post_api.middleware import BodySizeLimit, SecurityHeaders
+from herald_post_api.middleware import BodySizeLimit, RefuseNul, SecurityHeaders
 from herald_post_api.notifications.router import router as notifications_router
 from herald_post_api.posts.attempts import router as attempts_router
 from herald_post_api.posts.bulk_router import router as bulk_router
@@ -43,6 +43,7 @@ Pages on time.
 * Times: send `scheduled_at` with an offset, or as local time read in your time zone.
   Responses carry `scheduled_at` (UTC) and `scheduled_at_local` (your zone).
 * Errors are RFC 9457 `application/problem+json`; `field` names the offending input.
+  No string may hold the NUL character (U+0000): such a request answers 422.
 * Everything is scoped to the caller: another user's ids answer 404.
 """
 
@@ -103,6 +104,7 @@ def create_app(
     app.state.box = SecretBox(settings.encryption_keys)
     app.state.webhook_destinations = webhook_destinations(settings, resolver)
     problems.install(app)
+    app.add_middleware(RefuseNul)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     origins = [o.strip().rstrip("/") for o in settings.cors_origins.split(",") if o.strip()]
     if origins:

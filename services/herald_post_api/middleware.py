@@ -1,8 +1,11 @@
-"""ASGI middleware: a cap on request body size (413 past it)."""
+"""ASGI middleware: a cap on request body size (413 past it), NUL characters refused (422),
+security headers."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -134,3 +137,118 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+def _nul_in_json(value: Any, path: list[str]) -> str | None:
+    """The dotted path of the first string (or key) in ``value`` holding a NUL."""
+    if isinstance(value, str):
+        return ".".join(path) if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                return ".".join([*path, key])
+            found = _nul_in_json(item, [*path, key])
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _nul_in_json(item, [*path, str(i)])
+            if found is not None:
+                return found
+    return None
+
+
+def _nul_in_form(raw: bytes) -> str | None:
+    for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
+        if "\x00" in name or "\x00" in value:
+            return name.replace("\x00", "")
+    return None
+
+
+class RefuseNul:
+    """422 for a NUL character in a query parameter or a JSON or form body.
+
+    (A path's parameters are the routes' own: an id that is not a UUID answers 422, a
+    calendar address that is not one answers 404.)
+
+    Postgres text cannot hold U+0000 and no field of the API has a use for it: the request is
+    refused before any handler sees it, naming the field (``content``, ``posts.3.content``,
+    ``cursor``). A body is only parsed here when its bytes hold a NUL escape.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query: bytes = scope.get("query_string", b"")
+        if b"%00" in query or b"\x00" in query:
+            field = _nul_in_form(query)
+            if field is not None:
+                await self._reject(scope, send, field)
+                return
+        content_type = b""
+        for name, value in scope.get("headers", []):
+            if name == b"content-type":
+                content_type = value.split(b";", 1)[0].strip().lower()
+        is_json = content_type == b"application/json" or content_type.endswith(b"+json")
+        is_form = content_type == b"application/x-www-form-urlencoded"
+        if not (is_json or is_form) or scope.get("method") in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        field = None
+        if is_json and b"\\u0000" in body:
+            try:
+                field = _nul_in_json(json.loads(body), [])
+            except ValueError:
+                field = None  # not JSON: the handler says so
+        elif is_form and (b"%00" in body or b"\x00" in body):
+            field = _nul_in_form(body)
+        if field is not None:
+            await self._reject(scope, send, field)
+            return
+        replay = iter(messages)
+
+        async def replayed() -> Message:
+            try:
+                return next(replay)
+            except StopIteration:
+                return await receive()
+
+        await self.app(scope, replayed, send)
+
+    async def _reject(self, scope: Scope, send: Send, field: str) -> None:
+        body = problem_body(
+            422,
+            "validation-error",
+            "Invalid request",
+            f"{field or 'body'}: the NUL character (U+0000) is not allowed",
+            instance=redact(scope.get("path", "").replace("\x00", "")),
+            field=field or None,
+            errors=[{"field": field, "message": "the NUL character (U+0000) is not allowed"}],
+        )
+        data = json.dumps(body).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 422,
+                "headers": [
+                    (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
+                    (b"content-length", str(len(data)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": data})

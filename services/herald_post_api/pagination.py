@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, or_
@@ -21,11 +21,16 @@ def encode(created_at: datetime, row_id: uuid.UUID) -> str:
 
 
 def decode(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """The position a cursor made by :func:`encode` holds; 422 naming ``cursor`` for anything
+    else (a cursor edited by hand, cut short, or holding a time that is not a UTC instant)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         created, rid = raw.split("|", 1)
-        return datetime.fromisoformat(created), uuid.UUID(rid)
-    except (ValueError, UnicodeDecodeError) as exc:
+        at = datetime.fromisoformat(created)
+        if at.tzinfo is None:
+            raise ValueError("no offset")
+        return at.astimezone(UTC), uuid.UUID(rid)
+    except (ValueError, UnicodeDecodeError, OverflowError) as exc:
         raise Unprocessable("The cursor is not valid.", field="cursor") from exc
 
 

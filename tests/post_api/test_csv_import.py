@@ -53,7 +53,7 @@ def _bad(i: int) -> tuple[list[str], str, str | None]:
         ([text, "INSTAGRAM", _local(3, 3), "", "", ""], "content-rule-violation", "media_urls"),
         ([text, "FACEBOOK", _local(3, 4), "", "", ""], "account-not-connected", "platforms"),
         ([text, "TWITTER", "next tuesday", "", "", ""], "validation-error", "scheduled_at"),
-        ([text, "LINKEDIN", _local(3, 5), "Mars/Olympus", "", ""], "invalid-schedule", "timezone"),
+        ([text, "LINKEDIN", _local(3, 5), "Mars/Olympus", "", ""], "validation-error", "timezone"),
         ([text, "", _local(3, 6), "", "", ""], "validation-error", "platforms"),
         ([text, "LINKEDIN", _local(3, 7), "", "not a url", ""], "validation-error", "media_urls"),
         ([text, "LINKEDIN", _local(3, 8), "", "", long_li], too_long, "content_linkedin"),

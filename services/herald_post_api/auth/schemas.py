@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, EmailStr, Field, field_validator
+from pydantic import BaseModel, EmailStr, Field
 
-from herald_common.timeutil import is_valid_timezone
+from herald_post_api.fields import TimeZoneName
 
 
 class UserRegister(BaseModel):
     email: EmailStr
     password: str = Field(min_length=8, max_length=256)
-    timezone: str = Field("UTC", description="IANA time zone, e.g. Europe/Paris")
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, value: str) -> str:
-        if not is_valid_timezone(value):
-            raise ValueError(f"'{value}' is not an IANA time zone")
-        return value
+    timezone: TimeZoneName = "UTC"
 
 
 class TokenRead(BaseModel):

@@ -12,6 +12,7 @@ from herald_common.errors import NotFound
 from herald_db.models import Notification
 from herald_post_api import pagination
 from herald_post_api.deps import CurrentUser, Now, SessionDep
+from herald_post_api.fields import Cursor
 from herald_post_api.notifications.schemas import NotificationPage, NotificationRead
 from herald_post_api.openapi import problems
 
@@ -33,7 +34,7 @@ async def list_notifications(
     user: CurrentUser,
     session: SessionDep,
     unread: bool = False,
-    cursor: str | None = None,
+    cursor: Annotated[Cursor, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> NotificationPage:
     stmt = select(Notification).where(Notification.user_id == user.id)

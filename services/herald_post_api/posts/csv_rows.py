@@ -145,6 +145,21 @@ def read(data: bytes, max_rows: int = MAX_ROWS) -> list[Row]:
                 )
                 continue
             cells = {name: cell for name, cell in zip(columns, record, strict=True) if cell.strip()}
+            nul = next((name for name, cell in cells.items() if "\x00" in cell), None)
+            if nul is not None:
+                rows.append(
+                    Row(
+                        index=len(rows),
+                        line=line,
+                        problem=refusal(
+                            "validation-error",
+                            "Invalid request",
+                            f"Line {line}: the {nul} cell holds a NUL character (U+0000).",
+                            field=nul,
+                        ),
+                    )
+                )
+                continue
             rows.append(Row(index=len(rows), line=line, values=_values(cells)))
     except csv.Error as exc:
         raise InvalidCsv(

@@ -9,9 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
+from herald_common.errors import Unprocessable
 from herald_db.enums import Platform, PostStatus
 from herald_db.repositories import posts as posts_repo
 from herald_post_api.deps import CurrentUser, Now, SessionDep, SettingsDep
+from herald_post_api.fields import Cursor
 from herald_post_api.openapi import problems
 from herald_post_api.posts import idempotency, service
 from herald_post_api.posts.schemas import PostCreate, PostPage, PostRead, PostSchedule, PostUpdate
@@ -81,7 +83,7 @@ async def list_posts(
         datetime | None, Query(alias="from", description="scheduled_at at or after (UTC if naive)")
     ] = None,
     to: Annotated[datetime | None, Query(description="scheduled_at before (UTC if naive)")] = None,
-    cursor: str | None = None,
+    cursor: Annotated[Cursor, Query()] = None,
     limit: Annotated[int | None, Query(ge=1, le=200)] = None,
 ) -> PostPage:
     size = min(limit or settings.page_size_default, settings.page_size_max)
@@ -92,8 +94,8 @@ async def list_posts(
         limit=size + 1,
         status=status_,
         platform=platform.value if platform else None,
-        scheduled_from=_as_utc(from_),
-        scheduled_to=_as_utc(to),
+        scheduled_from=_as_utc(from_, "from"),
+        scheduled_to=_as_utc(to, "to"),
         after=after,
     )
     page = list(rows[:size])
@@ -104,10 +106,17 @@ async def list_posts(
     )
 
 
-def _as_utc(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
+def _as_utc(value: datetime | None, field: str) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise Unprocessable(
+            f"{value.isoformat()} is outside the years 1 to 9999 in UTC.", field=field
+        ) from exc
 
 
 @router.get(

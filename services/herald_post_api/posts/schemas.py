@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 
 from herald_db.enums import Platform, PostStatus, ResultStatus
+from herald_post_api.fields import TimeZoneName
 
 SCHEDULED_AT_DOC = (
     "When to publish. Either an ISO 8601 time with an offset (`2026-03-29T09:00:00+02:00`, "
@@ -19,19 +20,20 @@ SCHEDULED_AT_DOC = (
     "the future."
 )
 MAX_MEDIA = 20
+MAX_CONTENT = 100_000
 
 
 class _PostFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    content: str | None = Field(None, max_length=100_000)
+    content: str | None = Field(None, max_length=MAX_CONTENT)
     media_urls: list[AnyHttpUrl] | None = Field(None, max_length=MAX_MEDIA)
     platforms: list[Platform] | None = Field(None, min_length=1, max_length=4)
-    content_variants: dict[Platform, str] | None = Field(
+    content_variants: dict[Platform, Annotated[str, Field(max_length=MAX_CONTENT)]] | None = Field(
         None, description="Optional text per platform, used instead of `content` there."
     )
     scheduled_at: datetime | None = Field(None, description=SCHEDULED_AT_DOC)
-    timezone: str | None = Field(
+    timezone: TimeZoneName | None = Field(
         None, description="IANA zone for a `scheduled_at` given without offset."
     )
 
@@ -44,7 +46,7 @@ class _PostFields(BaseModel):
 
 
 class PostCreate(_PostFields):
-    content: str = Field("", max_length=100_000)
+    content: str = Field("", max_length=MAX_CONTENT)
     platforms: list[Platform] = Field(min_length=1, max_length=4)
     status: Literal["DRAFT", "SCHEDULED"] | None = Field(
         None,
@@ -63,7 +65,9 @@ class PostSchedule(BaseModel):
     scheduled_at: datetime | None = Field(
         None, description=SCHEDULED_AT_DOC + " Absent: keep the post's current time."
     )
-    timezone: str | None = None
+    timezone: TimeZoneName | None = Field(
+        None, description="IANA zone for a `scheduled_at` given without offset."
+    )
 
 
 class PlatformResultRead(BaseModel):

@@ -70,6 +70,12 @@ def resolve_scheduled_at(value: datetime, zone: str | None, user: User, now: dat
         instant = local_to_utc(value, zone or user.timezone)
     except InvalidTimezone as exc:
         raise InvalidSchedule(str(exc), field="timezone") from exc
+    except OverflowError as exc:
+        # 0001-01-01T00:00:00+01:00 is in year 0 in UTC; 9999-12-31T23:00:00-02:00 in 10000.
+        raise InvalidSchedule(
+            f"scheduled_at {value.isoformat()} is outside the years 1 to 9999 in UTC.",
+            field="scheduled_at",
+        ) from exc
     except NonexistentLocalTime as exc:
         raise InvalidSchedule(str(exc), field="scheduled_at") from exc
     if instant <= now:

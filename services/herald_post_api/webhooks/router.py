@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 from herald_db.models import WebhookDelivery, WebhookEndpoint
 from herald_post_api import pagination
 from herald_post_api.deps import BoxDep, CurrentUser, SessionDep, WebhookDestinationsDep
+from herald_post_api.fields import Cursor
 from herald_post_api.openapi import problems
 from herald_post_api.webhooks import service
 from herald_post_api.webhooks.schemas import (
@@ -139,7 +140,7 @@ async def deliveries(
     webhook_id: uuid.UUID,
     user: CurrentUser,
     session: SessionDep,
-    cursor: str | None = None,
+    cursor: Annotated[Cursor, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> DeliveryPage:
     endpoint = await service.get(session, user, webhook_id)
