@@ -18,12 +18,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "only",
         nargs="*",
-        default=["steady", "burst", "limit", "claim", "besttimes", "fetch"],
+        default=["api", "steady", "burst", "limit", "claim", "besttimes", "fetch"],
         help="which benchmarks: steady (a), burst (b), limit (c), claim (d), besttimes (e), "
-        "fetch (f)",
+        "fetch (f), api (g: the post API under load against a minimal reference)",
     )
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--embedded", action="store_true")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="api: measure this many times, report medians"
+    )
     args = parser.parse_args(argv)
     meta: dict[str, Any] = {
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -33,6 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     results: dict[str, Any] = {"meta": meta}
     with scratch_infra(args.embedded) as infra:
+        if "api" in args.only:
+            api = importlib.import_module("herald_bench.api")
+            results["api"] = api.run(infra, quick=args.quick, rounds=args.rounds)
+            write_result("api", results["api"])
         if "claim" in args.only:
             results["claim"] = asyncio.run(claim.bench(infra, quick=args.quick))
             write_result("claim", results["claim"])
