@@ -27,7 +27,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
-	@$(BIN)/python -m herald_devrun $(if $(filter 1 yes true,$(EMBEDDED)),--embedded)
+	@# Through herald_devrun.child, so everything stops when make itself is killed.
+	@$(BIN)/python -m herald_devrun.child --grace 30 herald_devrun $(if $(filter 1 yes true,$(EMBEDDED)),--embedded)
 
 demo: install
 	@$(BIN)/python -m herald_demo $(DEMO_ARGS)

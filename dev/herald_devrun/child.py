@@ -1,11 +1,13 @@
-"""Run a service so that it ends with ``make run``: ``python -m herald_devrun.child MODULE ARGS``.
+"""Run a module so that it ends with its parent:
+``python -m herald_devrun.child [--grace SECONDS] MODULE ARGS``.
 
-``make run`` starts each service through this module. Before the service's own code runs,
-it arranges that the service is sent SIGTERM when its parent dies, however the parent ends
-(Ctrl-C, a closed terminal, ``kill -9``, a CI timeout): on Linux with the kernel's
-parent-death signal (``prctl(PR_SET_PDEATHSIG)``), and everywhere with a thread that
-watches the parent's pid. A service that does not stop within ``GRACE_SECONDS`` of its
-parent's death exits at once. Then the service's module runs as ``python -m MODULE`` would.
+``make run`` starts each service through this module, and the Makefile starts
+``herald_devrun`` itself through it. Before the module's own code runs, it arranges that the
+process is sent SIGTERM when its parent dies, however the parent ends (Ctrl-C, a closed
+terminal, ``kill -9``, a CI timeout): on Linux with the kernel's parent-death signal
+(``prctl(PR_SET_PDEATHSIG)``), and everywhere with a thread that watches the parent's pid.
+A process that has not stopped ``--grace`` seconds (default 10) after its parent died exits
+at once. Then the module runs as ``python -m MODULE`` would.
 """
 
 from __future__ import annotations
@@ -36,28 +38,34 @@ def _parent_death_signal() -> bool:
         return False
 
 
-def _watch(parent: int) -> None:
+def _watch(parent: int, grace: float) -> None:
     while os.getppid() == parent:
         time.sleep(POLL_SECONDS)
     os.kill(os.getpid(), signal.SIGTERM)
-    time.sleep(GRACE_SECONDS)
+    time.sleep(grace)
     os._exit(1)
 
 
-def stop_with_parent(parent: int) -> None:
+def stop_with_parent(parent: int, grace: float = GRACE_SECONDS) -> None:
     """End this process when ``parent`` (the process that started it) ends."""
     _parent_death_signal()
     # The watch also covers a parent that died before the signal was asked for, and
     # platforms without one; it polls twice a second, which costs nothing.
-    threading.Thread(target=_watch, args=(parent,), name="parent-watch", daemon=True).start()
+    watch = threading.Thread(target=_watch, args=(parent, grace), name="parent-watch")
+    watch.daemon = True
+    watch.start()
 
 
 def main() -> None:
-    if len(sys.argv) < 2:
-        raise SystemExit("usage: python -m herald_devrun.child MODULE [ARGS...]")
+    argv = sys.argv[1:]
+    grace = GRACE_SECONDS
+    if argv[:1] == ["--grace"] and len(argv) > 1:
+        grace, argv = float(argv[1]), argv[2:]
+    if not argv:
+        raise SystemExit("usage: python -m herald_devrun.child [--grace SECONDS] MODULE [ARGS]")
     parent = int(os.environ.pop(PARENT_ENV, "0") or 0) or os.getppid()
-    stop_with_parent(parent)
-    module, *args = sys.argv[1:]
+    stop_with_parent(parent, grace)
+    module, *args = argv
     sys.argv = [module, *args]
     runpy.run_module(module, run_name="__main__", alter_sys=True)
 

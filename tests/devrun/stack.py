@@ -141,9 +141,10 @@ class Run:
                 pass
 
 
-def start(env: dict[str, str], *args: str) -> Run:
+def start(env: dict[str, str], *args: str, command: list[str] | None = None) -> Run:
+    """``python -m herald_devrun ARGS``, or ``command`` (``make run``) started the same way."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "herald_devrun", *args],
+        command or [sys.executable, "-m", "herald_devrun", *args],
         env=env,
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -182,3 +183,13 @@ def ports_free(ports: list[int], seconds: float) -> list[int]:
         if not taken or time.monotonic() > deadline:
             return taken
         time.sleep(0.1)
+
+
+def wait_for_line(run: Run, text: str, seconds: float) -> bool:
+    """Whether ``text`` shows in the run's output within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not any(text in line for line in list(run.lines)):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True

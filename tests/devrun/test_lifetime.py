@@ -4,6 +4,7 @@ anything starts."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -42,6 +43,25 @@ def test_services_end_with_a_killed_make_run_and_a_second_one_comes_up(devrun_en
         assert sorted(port for _, port in second.started().values()) == sorted(ports)
         assert "next, in another terminal" in second.output()
     assert second.proc.returncode == 0, second.output()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_killing_make_itself_stops_everything(devrun_env):
+    run = stack.start(devrun_env, command=["make", "-s", "run"])
+    try:
+        run.wait_for(stack.READY)
+        ports = [port for _, port in run.started().values()]
+        assert len(ports) == 5
+        assert stack.ports_free(ports, seconds=0) == ports
+
+        os.kill(run.proc.pid, signal.SIGKILL)  # make, not the python it started
+        run.proc.wait(10)
+
+        assert stack.ports_free(ports, seconds=20) == []
+        # herald_devrun was told too, and stopped its services itself.
+        assert stack.wait_for_line(run, "[herald] stopped", seconds=20), run.output()
+    finally:
+        run.stop()
 
 
 def test_a_port_in_use_is_named_before_anything_starts(devrun_env):
