@@ -107,6 +107,19 @@ _DOCS_CSP = (
 _DOCS_PATHS = ("/docs", "/redoc")
 
 
+def security_headers(path: str, *, hsts: bool) -> list[tuple[bytes, bytes]]:
+    """The security headers of an answer to ``path``."""
+    docs = path.startswith(_DOCS_PATHS)
+    extra = list(_API_HEADERS)
+    extra.append((b"content-security-policy", _DOCS_CSP if docs else _API_CSP))
+    if not docs:
+        # Answers carry one user's data: no shared or browser cache keeps them.
+        extra.append((b"cache-control", b"no-store"))
+    if hsts:
+        extra.append((b"strict-transport-security", b"max-age=63072000"))
+    return extra
+
+
 class SecurityHeaders:
     """Security headers on every response the app makes (HSTS too, outside dev)."""
 
@@ -119,19 +132,12 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        docs = path.startswith(_DOCS_PATHS)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                extra = list(_API_HEADERS)
-                extra.append((b"content-security-policy", _DOCS_CSP if docs else _API_CSP))
-                if not docs:
-                    # Answers carry one user's data: no shared or browser cache keeps them.
-                    extra.append((b"cache-control", b"no-store"))
-                if self.hsts:
-                    extra.append((b"strict-transport-security", b"max-age=63072000"))
+                extra = security_headers(path, hsts=self.hsts)
                 headers.extend((n, v) for n, v in extra if n not in present)
                 message = {**message, "headers": headers}
             await send(message)

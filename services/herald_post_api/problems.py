@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from herald_common.errors import PROBLEM_CONTENT_TYPE, AppError, problem_body
 from herald_common.logging import redact
+from herald_post_api.middleware import security_headers
 
 log = logging.getLogger(__name__)
 
@@ -87,4 +88,9 @@ def install(app: FastAPI) -> None:
             "An unexpected error occurred.",
             instance=_instance(request),
         )
-        return problem_response(body)
+        # This answer is made outside the middlewares (Starlette's last-resort handler), so
+        # it carries the security headers itself.
+        settings = getattr(request.app.state, "settings", None)
+        hsts = settings is not None and not settings.is_dev
+        secured = {n.decode(): v.decode() for n, v in security_headers(request.url.path, hsts=hsts)}
+        return problem_response(body, secured)

@@ -108,3 +108,24 @@ async def test_only_the_configured_origins_are_allowed(settings, origin):
         assert "access-control-allow-origin" not in refused.headers
         plain = await c.get("/healthz", headers={"origin": origin})
         assert "access-control-allow-origin" not in plain.headers
+
+
+async def test_an_unexpected_error_is_secured_too(settings, monkeypatch):
+    """A 500 is made by Starlette's last-resort handler, outside every middleware: it still
+    carries the security headers, as a problem."""
+    from herald_post_api.accounts import service as accounts_service
+
+    async def boom(*args, **kwargs):
+        raise RuntimeError("a fault of ours")
+
+    application = create_app(settings.model_copy(update={"environment": "production"}))
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url=API_BASE) as c:
+            caller = await register(c)
+            monkeypatch.setattr(accounts_service, "list_accounts", boom)
+            r = await c.get("/v1/accounts", headers=caller.headers)
+    assert r.status_code == 500
+    assert r.headers["content-type"].startswith("application/problem+json")
+    _assert_secured(r)
+    assert r.headers["cache-control"] == "no-store"
