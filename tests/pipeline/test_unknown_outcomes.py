@@ -5,7 +5,7 @@ Postgres, Redis and the simulator over loopback; the publisher's clock is the te
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -64,6 +64,13 @@ def slow_settle(pipeline: Any, seconds: float = 30.0, **more: Any) -> None:
     )
 
 
+async def _shown(pipeline: Any, caller: Any, pid: str) -> dict[str, Any]:
+    """The post's TWITTER result as the API shows it to its owner."""
+    r = await pipeline.api.get(f"/v1/posts/{pid}", headers=caller.headers)
+    assert r.status_code == 200, r.text
+    return {x["platform"]: x for x in r.json()["results"]}["TWITTER"]
+
+
 async def test_failed_checks_keep_it_unknown_and_a_later_check_finds_the_post(pipeline):
     caller = await user_with_accounts(pipeline, ["TWITTER"])
     await pipeline.sim.script("TWITTER", [{"fault": "drop_after_create"}])
@@ -84,8 +91,12 @@ async def test_failed_checks_keep_it_unknown_and_a_later_check_finds_the_post(pi
     assert row.error_kind == "transient"  # the last failure, which no longer decides anything
     assert row.unknown_since == first.started_at
     assert await creates(pipeline, "TWITTER") == 1
+    shown = await _shown(pipeline, caller, pid)
+    assert shown["status"] == "RETRY_WAIT"
+    assert datetime.fromisoformat(shown["unknown_since"]) == first.started_at
 
     assert await settled(pipeline, pid) == "PUBLISHED"
+    assert (await _shown(pipeline, caller, pid))["unknown_since"] is None
     tries = await attempts(pipeline, pid)
     assert outcomes(tries) == ["UNKNOWN", "RATE_LIMITED", "TRANSIENT", "RECONCILED"]
     assert tries[1].started_at >= first.started_at + timedelta(seconds=0.5)  # the settle time

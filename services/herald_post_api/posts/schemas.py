@@ -81,6 +81,12 @@ class PlatformResultRead(BaseModel):
     attempts: int
     next_attempt_at: datetime | None
     published_at: datetime | None
+    unknown_since: datetime | None = Field(
+        default=None,
+        description="Set while the outcome of an attempt that started at this time is unknown "
+        "(the request may have reached the platform): Herald asks the platform before it sends "
+        "again, after a settle time. Null once a check has answered.",
+    )
 
 
 class PostRead(BaseModel):
