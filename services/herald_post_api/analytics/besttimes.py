@@ -103,7 +103,9 @@ def best_times(user: dict[int, Bucket], pattern: dict[int, Bucket]) -> BestTimes
             )
         )
     has_data = m_u is not None or g is not None
-    ranked = sorted(slots, key=lambda x: (-x.rate, -x.posts, x.hour_of_week))
+    # Rates equal but for float rounding tie (a slot at exactly its prior is no better than an
+    # empty one), so the slot with more posts wins them.
+    ranked = sorted(slots, key=lambda x: (-round(x.rate, 12), -x.posts, x.hour_of_week))
     return BestTimes(
         slots=slots,
         top=ranked[:3] if has_data else [],
