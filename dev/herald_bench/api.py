@@ -220,6 +220,8 @@ async def load(
     stop = asyncio.Event()
     connector = aiohttp.TCPConnector(limit=clients, force_close=False)
     timeout = aiohttp.ClientTimeout(total=30)
+    server = psutil.Process(pid)
+    cpu0 = server.cpu_times()
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
         t0 = time.perf_counter()
         deadline = t0 + seconds
@@ -246,7 +248,11 @@ async def load(
             t.result()
         stop.set()
         await sampler
+    cpu1 = server.cpu_times()
     every = [v for op in OPS for v in rec.latency_ms[op]]
+    # CPU the server spent per answered request: steadier than requests/s on a shared
+    # machine, where other work takes cores away from both targets at random.
+    cpu_s = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
     per_op = {
         op: {
             "requests": len(rec.latency_ms[op]),
@@ -265,6 +271,7 @@ async def load(
         "requests_per_second": round(len(every) / elapsed, 1),
         "errors": sum(rec.errors.values()),
         "error_samples": rec.error_samples,
+        "server_cpu_ms_per_request": round(cpu_s * 1000 / len(every), 3) if every else None,
         "latency_ms": _rounded(percentiles(every)),
         "per_endpoint": per_op,
         "rss_mib": _memory(rss),
@@ -360,6 +367,17 @@ def summarise(phases: list[dict[str, Any]], plan: list[tuple[str, int]]) -> dict
             "herald_p99_ms": med([p["latency_ms"]["p99"] for p in h]),
             "reference_p50_ms": med([p["latency_ms"]["p50"] for p in ref]),
             "reference_p99_ms": med([p["latency_ms"]["p99"] for p in ref]),
+            "herald_cpu_ms_per_request": med([p["server_cpu_ms_per_request"] for p in h]),
+            "reference_cpu_ms_per_request": med([p["server_cpu_ms_per_request"] for p in ref]),
+            "cpu_ratio": round(
+                statistics.median(
+                    [
+                        b["server_cpu_ms_per_request"] / a["server_cpu_ms_per_request"]
+                        for a, b in zip(h, ref, strict=True)
+                    ]
+                ),
+                3,
+            ),
             "herald_p99_ms_per_endpoint": {
                 op: med([p["per_endpoint"][op]["latency_ms"]["p99"] for p in h])
                 for op in WORKLOADS[workload]

@@ -47,6 +47,9 @@ Pages on time.
 * Everything is scoped to the caller: another user's ids answer 404.
 """
 
+# Connections busy serving requests are not pinged before each use; one idle this long is.
+POOL_PING_AFTER_IDLE_SECONDS = 10.0
+
 
 def create_app(
     settings: PostApiSettings | None = None,
@@ -65,6 +68,7 @@ def create_app(
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             echo=settings.db_echo,
+            ping_after_idle=POOL_PING_AFTER_IDLE_SECONDS,
         )
         redis = Redis.from_url(settings.redis_url)
         http = httpx.AsyncClient(timeout=settings.http_timeout_seconds)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, text
+from sqlalchemy import Row, and_, delete, func, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from herald_db.enums import PostStatus
@@ -26,6 +26,20 @@ async def get_for_user(
     return result.scalar_one_or_none()
 
 
+# Reads that only answer a request select plain rows (attribute access like the models) and
+# skip building ORM objects nobody changes: on a page of posts that is most of the cost.
+_POSTS = Post.__table__
+_RESULTS = PostPlatformResult.__table__
+
+
+async def read_for_user(
+    session: AsyncSession, user_id: uuid.UUID, post_id: uuid.UUID
+) -> Row[Any] | None:
+    """One of the user's posts as a row, for reading."""
+    stmt = select(_POSTS).where(_POSTS.c.id == post_id, _POSTS.c.user_id == user_id)
+    return (await session.execute(stmt)).first()
+
+
 async def list_for_user(
     session: AsyncSession,
     user_id: uuid.UUID,
@@ -36,9 +50,9 @@ async def list_for_user(
     scheduled_from: datetime | None = None,
     scheduled_to: datetime | None = None,
     after: tuple[datetime, uuid.UUID] | None = None,
-) -> Sequence[Post]:
-    """Newest first by (created_at, id): a total order, so the cursor is stable."""
-    stmt = select(Post).where(Post.user_id == user_id)
+) -> Sequence[Row[Any]]:
+    """Rows, newest first by (created_at, id): a total order, so the cursor is stable."""
+    stmt = select(_POSTS).where(Post.user_id == user_id)
     if status is not None:
         stmt = stmt.where(Post.status == status)
     if platform is not None:
@@ -53,7 +67,7 @@ async def list_for_user(
             or_(Post.created_at < created, and_(Post.created_at == created, Post.id < pid))
         )
     stmt = stmt.order_by(Post.created_at.desc(), Post.id.desc()).limit(limit)
-    return (await session.execute(stmt)).scalars().all()
+    return (await session.execute(stmt)).all()
 
 
 async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Post]:
@@ -105,6 +119,21 @@ async def results_for(
         .order_by(PostPlatformResult.platform)
     )
     for r in rows.scalars():
+        out[r.post_id].append(r)
+    return out
+
+
+async def result_rows_for(
+    session: AsyncSession, post_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Row[Any]]]:
+    """The posts' per-platform results as rows, for reading (see :func:`results_for`)."""
+    out: dict[uuid.UUID, list[Row[Any]]] = {pid: [] for pid in post_ids}
+    if not post_ids:
+        return out
+    rows = await session.execute(
+        select(_RESULTS).where(_RESULTS.c.post_id.in_(post_ids)).order_by(_RESULTS.c.platform)
+    )
+    for r in rows:
         out[r.post_id].append(r)
     return out
 

@@ -62,6 +62,17 @@ def create_access_token(user_id: str, secret: str, *, now: datetime, ttl: int) -
 
 
 def decode_access_token(token: str, secret: str, *, now: datetime) -> str:
+    sub, exp = _verified_claims(token, secret)
+    if exp <= now.timestamp():
+        raise TokenError("The token has expired.")
+    return sub
+
+
+# A client sends the same token with every request until it expires; its signature and
+# claims are checked once (per process, for the last few thousand tokens), its expiry
+# every time. Refused tokens raise, and lru_cache keeps no exceptions: each is checked anew.
+@functools.lru_cache(maxsize=4096)
+def _verified_claims(token: str, secret: str) -> tuple[str, int]:
     try:
         decoded = jwt.decode(token, _key(secret), algorithms=["HS256"])
     except (JoseError, ValueError) as exc:
@@ -70,6 +81,6 @@ def decode_access_token(token: str, secret: str, *, now: datetime) -> str:
     if claims.get("iss") != ISSUER or not isinstance(claims.get("sub"), str):
         raise TokenError("The token is invalid.")
     exp = claims.get("exp")
-    if not isinstance(exp, int) or exp <= now.timestamp():
+    if not isinstance(exp, int):
         raise TokenError("The token has expired.")
-    return str(claims["sub"])
+    return str(claims["sub"]), exp

@@ -99,7 +99,7 @@ async def list_posts(
         after=after,
     )
     page = list(rows[:size])
-    results = await posts_repo.results_for(session, [p.id for p in page])
+    results = await posts_repo.result_rows_for(session, [p.id for p in page])
     return PostPage(
         items=[service.to_read(p, user, results[p.id]) for p in page],
         next_cursor=service.encode_cursor(page[-1]) if len(rows) > size else None,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from herald_common.errors import Conflict, NotFound, Unprocessable
@@ -129,7 +130,11 @@ def require_accounts(active: set[Platform], platforms: Sequence[str]) -> None:
         )
 
 
-def to_read(post: Post, user: User, results: list[PostPlatformResult] | None = None) -> PostRead:
+def to_read(
+    post: Post | Row[Any],
+    user: User,
+    results: Sequence[PostPlatformResult | Row[Any]] | None = None,
+) -> PostRead:
     local = utc_to_local(post.scheduled_at, user.timezone) if post.scheduled_at else None
     return PostRead(
         id=post.id,
@@ -158,14 +163,28 @@ def _variants(data: dict[Platform, str] | None) -> dict[str, str]:
     return {p.value: text for p, text in (data or {}).items()}
 
 
+# The columns a new post is inserted with; the database fills in the rest.
+NEW_POST_COLUMNS = (
+    "user_id",
+    "content",
+    "media_urls",
+    "platforms",
+    "content_variants",
+    "scheduled_at",
+    "timezone",
+    "status",
+)
+
+
 async def create(session: AsyncSession, user: User, data: PostCreate, now: datetime) -> Post:
     post = build(user, data, now)
     if post.status is PostStatus.SCHEDULED:
         await check_accounts(session, user, post.platforms)
-    session.add(post)
-    await session.flush()
-    await session.refresh(post)
-    return post
+    # One INSERT ... RETURNING: no unit-of-work flush, and the columns the database made
+    # (created_at, updated_at) come back with it, not with a second read.
+    values = {c: getattr(post, c) for c in NEW_POST_COLUMNS}
+    (created,) = await posts_repo.insert_many(session, [values])
+    return created
 
 
 def build(user: User, data: PostCreate, now: datetime) -> Post:
@@ -212,8 +231,10 @@ async def get(session: AsyncSession, user: User, post_id: uuid.UUID, *, lock: bo
 
 
 async def read(session: AsyncSession, user: User, post_id: uuid.UUID) -> PostRead:
-    post = await get(session, user, post_id)
-    results = await posts_repo.results_for(session, [post.id])
+    post = await posts_repo.read_for_user(session, user.id, post_id)
+    if post is None:
+        raise PostNotFound(f"No post {post_id}.")
+    results = await posts_repo.result_rows_for(session, [post.id])
     return to_read(post, user, results[post.id])
 
 
@@ -339,7 +360,7 @@ async def retry(session: AsyncSession, user: User, post_id: uuid.UUID, now: date
     return post
 
 
-def encode_cursor(post: Post) -> str:
+def encode_cursor(post: Post | Row[Any]) -> str:
     return pagination.encode(post.created_at, post.id)
 
 
