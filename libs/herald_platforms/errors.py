@@ -5,8 +5,10 @@ The hierarchy::
     PlatformError                 base; ``message`` is safe to show a user (no secrets)
     ├── Transient                 5xx, timeouts, connection errors: try again later
     │   ├── RateLimited           the platform says slow down; ``retry_after`` seconds
-    │   │   └── UsageCapped       a usage cap for a whole period (X's monthly cap): no
-    │   │                         attempt helps before ``resets_at``; tell the user
+    │   │   ├── UsageCapped       a usage cap for a whole period (X's monthly cap): no
+    │   │   │                     attempt helps before ``resets_at``; tell the user
+    │   │   └── QuotaReached      the account's publishing quota is full (Instagram's
+    │   │                         posts per 24 h): wait, spending no attempt
     │   └── OutcomeUnknown        the request left and no certain answer came back (none,
     │                             a 5xx on a create, a write conflict, a block that can
     │                             follow a publish): the post may exist, so reconcile
@@ -59,6 +61,10 @@ class UsageCapped(RateLimited):
         super().__init__(message, retry_after=wait, **kw)
         self.resets_at = resets_at
         self.period = period
+
+
+class QuotaReached(RateLimited):
+    kind = "quota_reached"
 
 
 class OutcomeUnknown(Transient):

@@ -8,6 +8,7 @@ simulator's, in development and tests) skip the address check.
 
 from __future__ import annotations
 
+import asyncio
 import io
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
@@ -66,7 +67,18 @@ class MediaGuard:
             raise Rejected(f"Media URL refused: {exc}") from exc
 
     async def fetch(self, url: str) -> tuple[bytes, str]:
-        """The bytes and content type of ``url``, following redirects one checked hop at a time."""
+        """The bytes and content type of ``url``, following redirects one checked hop at a time.
+
+        ``timeout`` bounds the whole fetch, not each read: a host that trickles a byte at a
+        time never makes httpx's own timeouts fire.
+        """
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await self._fetch(url)
+        except TimeoutError as exc:
+            raise Transient(f"Fetching the media took longer than {self.timeout:g} s") from exc
+
+    async def _fetch(self, url: str) -> tuple[bytes, str]:
         async with guarded_client(
             self.destinations, timeout=self.timeout, max_connections=2
         ) as client:

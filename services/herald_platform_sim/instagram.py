@@ -4,7 +4,9 @@ account's media, the publishing limit, metrics.
 Containers: an image is fetched from ``image_url`` when its
 container is made and judged on its bytes: JPEG only, at most 8 MiB, aspect ratio between
 4:5 and 1.91:1. A container not published within 24 hours (on the simulator's clock)
-expires: status EXPIRED, and media_publish refuses it.
+expires: status EXPIRED, and media_publish refuses it. Past the publishing limit (posts in
+the last 24 hours, ``content_publishing_limit``) media_publish answers code 9, subcode
+2207042.
 
 Permissions, as Meta documents them: instagram_business_basic to read, and
 instagram_business_content_publish to create containers and publish;
@@ -133,6 +135,11 @@ def _create_container(st: SimState, owner: str, p: dict[str, Any]) -> Response:
     return json_response({"id": cid})
 
 
+def _used(st: SimState, owner: str) -> int:
+    """Posts published through the API in the last 24 hours (the publishing limit's window)."""
+    return sum(1 for x in st.by_account[(P, owner)] if x.received_at > st.now() - 86400)
+
+
 def _status(st: SimState, c: Container) -> str:
     if c.published_id:
         return "PUBLISHED"
@@ -158,6 +165,13 @@ def _publish(st: SimState, owner: str, p: dict[str, Any]) -> Response:
         )
     if _status(st, c) != "FINISHED":
         return graph_error("Media ID is not available", 9007, subcode=2207027)
+    if _used(st, owner) >= st.ig_quota:
+        return graph_error(
+            "Application request limit reached: the account has reached its maximum number "
+            "of posts in 24 hours",
+            9,
+            subcode=2207042,
+        )
     media = (
         [c.image_url] if c.image_url else [str(st.containers[ch].image_url) for ch in c.children]
     )
@@ -210,11 +224,7 @@ async def read(
 
         return graph.page(st.newest_first(P, head), p, media, base)
     if len(parts) == 2 and parts[1] == "content_publishing_limit":
-        used = sum(
-            1
-            for x in st.published
-            if x.platform == P and x.account == head and x.received_at > st.now() - 86400
-        )
+        used = _used(st, head)
         return json_response(
             {
                 "data": [

@@ -71,3 +71,21 @@ async def test_containers_expire_after_24_hours(ig, sim_clean):
     assert r.status_code == 400
     assert (r.json()["error"]["code"], r.json()["error"]["error_subcode"]) == (-2, 2207020)
     assert await sim_clean.published("INSTAGRAM") == []
+
+
+async def test_media_publish_past_the_publishing_limit_is_refused(ig, sim_clean):
+    http, token, uid = ig
+    await sim_clean.set_rate_limit("INSTAGRAM", 1, 86400)
+    ids = [(await container(ig, sim_clean.media_url())).json()["id"] for _ in range(2)]
+
+    async def publish(cid: str):  # type: ignore[no-untyped-def]
+        return await http.post(
+            f"/instagram/v25.0/{uid}/media_publish",
+            data={"creation_id": cid, "access_token": token},
+        )
+
+    assert (await publish(ids[0])).status_code == 200
+    r = await publish(ids[1])
+    assert r.status_code == 400
+    assert (r.json()["error"]["code"], r.json()["error"]["error_subcode"]) == (9, 2207042)
+    assert len(await sim_clean.published("INSTAGRAM")) == 1

@@ -11,7 +11,14 @@ import pytest
 import respx
 
 from herald_platforms.base import PostPayload
-from herald_platforms.errors import AuthFailed, Duplicate, RateLimited, Rejected, Transient
+from herald_platforms.errors import (
+    AuthFailed,
+    Duplicate,
+    QuotaReached,
+    RateLimited,
+    Rejected,
+    Transient,
+)
 from herald_platforms.facebook.client import FacebookAdapter
 from herald_platforms.instagram.client import InstagramAdapter
 from herald_platforms.linkedin.client import LinkedInAdapter
@@ -105,7 +112,7 @@ async def test_instagram_errors_sorted(ig, http):
     for response, kind in (
         (graph_error(190, 463), AuthFailed),
         (graph_error(80002), RateLimited),
-        (graph_error(9, 2207042), RateLimited),
+        (graph_error(9, 2207042), QuotaReached),
         (graph_error(100, 2207028), Rejected),
         (graph_error(2, status=500), Transient),
     ):

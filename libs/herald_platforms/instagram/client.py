@@ -28,7 +28,7 @@ from herald_platforms.common import body_of, call, expires_in
 from herald_platforms.errors import (
     AuthFailed,
     OutcomeUnknown,
-    RateLimited,
+    QuotaReached,
     Rejected,
     Transient,
     Unverifiable,
@@ -296,7 +296,7 @@ class InstagramAdapter:
         for entry in body_of(r).get("data") or []:
             total = int((entry.get("config") or {}).get("quota_total", 0) or 0)
             if total and int(entry.get("quota_usage", 0)) >= total:
-                raise RateLimited(
+                raise QuotaReached(
                     f"Instagram's publishing limit of {total} posts per 24 hours is reached",
                     retry_after=QUOTA_RETRY_SECONDS,
                 )

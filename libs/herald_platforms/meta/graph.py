@@ -28,6 +28,7 @@ from herald_platforms.errors import (
     Gone,
     OutcomeUnknown,
     PlatformError,
+    QuotaReached,
     RateLimited,
     Rejected,
     Transient,
@@ -95,7 +96,7 @@ def classify_body(
             code="4",
         )
     if code == 9 and sub == 2207042:
-        return RateLimited(message, retry_after=3600.0, status_code=status, code=str(code))
+        return QuotaReached(message, retry_after=3600.0, status_code=status, code=str(code))
     if code in THROTTLE_CODES:
         wait = (_regain_seconds(response) if response is not None else None) or 60.0
         return RateLimited(message, retry_after=max(wait, 60.0), status_code=status, code=str(code))

@@ -62,6 +62,8 @@ def check_media_mix(content_types: list[str]) -> None:
 
 class XAdapter:
     platform = Platform.TWITTER
+    # The longest X's media processing is waited for within one attempt.
+    media_processing_limit_seconds = 60.0
 
     def __init__(self, settings: PlatformSettings, guard: MediaGuard | None = None) -> None:
         self.settings = settings
@@ -204,8 +206,13 @@ class XAdapter:
         if r.status_code >= 300:
             raise classify(r)
         info = body_of(r)["data"].get("processing_info")
+        waited = 0.0
         while info and info.get("state") in ("pending", "in_progress"):
-            await asyncio.sleep(min(float(info.get("check_after_secs", 1)), 5.0))
+            if waited >= self.media_processing_limit_seconds:
+                raise Transient("X is still processing the media; trying again later")
+            pause = min(float(info.get("check_after_secs", 1)), 5.0)
+            await asyncio.sleep(pause)
+            waited += pause
             r = await call(
                 lambda: client.get(
                     self._url("/2/media/upload"),

@@ -14,6 +14,7 @@ from herald_platforms.errors import (
     AuthFailed,
     Duplicate,
     OutcomeUnknown,
+    QuotaReached,
     RateLimited,
     Rejected,
     Transient,
@@ -233,7 +234,7 @@ async def test_instagram_publishing_cap_is_read_live_and_waits(env):
     await sim.set_rate_limit("INSTAGRAM", 2, 86400)
     for _ in range(2):
         await adapter.publish(http, acct, PostPayload(text(), [sim.media_url()]))
-    with pytest.raises(RateLimited) as info:
+    with pytest.raises(QuotaReached) as info:
         await adapter.publish(http, acct, PostPayload(text(), [sim.media_url()]))
     assert "2 posts per 24 hours" in info.value.message
     assert len(await sim.published("INSTAGRAM")) == 2
