@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -87,9 +87,7 @@ async def run_one(
     try:
         while claimed < budget_posts and time.perf_counter() - t0 < budget_seconds:
             async with session_scope(sm) as s:
-                got = await claims.claim_due_posts(
-                    s, now=datetime.now(UTC), limit=batch, lease=lease
-                )
+                got = await claims.claim_due_posts(s, limit=batch, lease=lease)
             if not got:
                 break
             chunks = [got[i : i + job_batch] for i in range(0, len(got), job_batch)]

@@ -20,6 +20,28 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class ShiftedClock:
+    """This host's time moved by ``shift``: tests move it forward instead of waiting.
+
+    Where a service compares times in the database (due posts, leases, retries), it uses the
+    database's clock plus the same shift (see :func:`shift_of`), never this host's clock.
+    """
+
+    def __init__(self, shift: timedelta = timedelta()) -> None:
+        self.shift = shift
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.shift
+
+    def advance(self, seconds: float) -> None:
+        self.shift += timedelta(seconds=seconds)
+
+
+def shift_of(clock: Clock) -> timedelta:
+    """How far ``clock`` runs ahead of real time: zero for the real clock."""
+    return clock.shift if isinstance(clock, ShiftedClock) else timedelta()
+
+
 class InvalidTimezone(ValueError):
     pass
 

@@ -9,17 +9,23 @@ Three steps, so a (post, platform) pair goes out at most once:
    A result whose outcome is unknown (``unknown_since``: its worker died after sending, or
    the answer never came) asks the platform first and sends only if the platform answers
    that the post is not there; a check that fails keeps it unknown and sends nothing.
-3. *Record* (one transaction): each outcome onto its result and attempt, the post's own
-   status, notifications and webhook events. (Tokens renewed during step 2 are already
-   stored: the account's keeper writes them the moment the platform answers.)
+3. *Record*: each outcome onto its result and attempt as soon as it exists (the sends
+   that finished together share a transaction), then the post's own status,
+   notifications and webhook events. Every send has a deadline below the job's timeout,
+   so one slow send cannot make arq cancel the job and throw the others' outcomes away.
+   (Tokens renewed during step 2 are already stored: the account's keeper writes them
+   the moment the platform answers.)
 
 Step 1 marks each result it sends for as unknown since the attempt's start, and step 3
 clears that only for an outcome that is certain. If the worker dies between 1 and 3, the
 post's lease runs out, the scheduler hands it out again, and step 1 finds the results still
-SENDING past their lease and unknown: checked, not resent. No check runs sooner than
-``unknown_settle_seconds`` after the attempt in question started (a request that timed out
-can still land); until then the result waits, whatever brought it back (a retry delay, a
-rate-limit wait, a reconnected account, ``POST /v1/posts/{id}/retry``).
+SENDING past their lease and unknown: their attempts are closed as unknown (each was
+counted when it began), and they are checked, not resent; when even the check after the
+last allowed attempt died with its job, the platform fails with a reason instead. No check
+runs sooner than ``unknown_settle_seconds`` after the attempt in question started (a
+request that timed out can still land); until then the result waits, whatever brought it
+back (a retry delay, a rate-limit wait, a reconnected account, ``POST
+/v1/posts/{id}/retry``).
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from herald_accounts import StoredTokens, TokenStore, UnreadableCredentials
 from herald_common import metrics
 from herald_common.crypto import SecretBox
 from herald_common.ratelimit import RateLimiter
+from herald_common.timeutil import shift_of
 from herald_db.enums import AttemptOutcome, Platform, ResultStatus
 from herald_db.models import PostPlatformResult, PublishAttempt, PublishingAccount
 from herald_db.repositories import publishing
@@ -49,13 +56,14 @@ from herald_platforms.errors import (
     AuthFailed,
     OutcomeUnknown,
     PlatformError,
+    QuotaReached,
     RateLimited,
     Rejected,
     Transient,
     Unverifiable,
     UsageCapped,
 )
-from herald_publisher.outcome import Outcome, decide
+from herald_publisher.outcome import Outcome, Verdict, decide
 from herald_publisher.settings import PublisherSettings
 
 log = logging.getLogger(__name__)
@@ -87,6 +95,9 @@ class Work:
     # What stands after this attempt: unknown since when (None: certain), and its signal.
     unknown_after: datetime | None = None
     ref_after: str | None = None
+    quota_wait: bool = False
+    # Set once the publish itself has begun (past any check).
+    publishing: bool = False
 
 
 @dataclass(slots=True)
@@ -107,34 +118,79 @@ class Deps:
 
 async def publish_posts(deps: Deps, post_ids: Sequence[uuid.UUID]) -> dict[str, int]:
     works = await prepare(deps, post_ids)
+    counts: dict[str, int] = {}
     if works:
-        await asyncio.gather(*(send(deps, w) for w in works))
-    return await record(deps, post_ids, works)
+        await send_all(deps, works, counts)
+    await settle(deps, post_ids)
+    return counts
+
+
+async def send_all(deps: Deps, works: list[Work], counts: dict[str, int]) -> None:
+    """Send every work at once and record outcomes as they come: whatever finished is
+    written, in one transaction per batch of finished sends, while the rest are still out,
+    so a job that dies later keeps them."""
+    tasks = {asyncio.create_task(send(deps, w)): w for w in works}
+    try:
+        waiting: set[asyncio.Task[None]] = set(tasks)
+        while waiting:
+            done, waiting = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            for kind, n in (await record(deps, [tasks[t] for t in done])).items():
+                counts[kind] = counts.get(kind, 0) + n
+    finally:
+        for task in tasks:
+            task.cancel()
 
 
 # -- 1. prepare ---------------------------------------------------------------------------
 
 
 async def prepare(deps: Deps, post_ids: Sequence[uuid.UUID]) -> list[Work]:
-    now = deps.clock()
     lease = timedelta(seconds=deps.settings.lease_seconds)
     works: list[Work] = []
     pending: list[PublishAttempt] = []
     keepers: dict[uuid.UUID, StoredTokens | None] = {}
     async with session_scope(deps.sessionmaker) as session:
+        # Leases are written and compared on the database's clock, not this host's.
+        now = await publishing.database_now(session, shift=shift_of(deps.clock))
         rows = await publishing.lock_results_needing_work(session, post_ids, now=now)
         if not rows:
             return []
+        max_attempts = len(deps.settings.retry_delays_seconds) + 1
+        abandoned = [r for r in rows if r.status is ResultStatus.SENDING]
+        if abandoned:
+            # Their job ended (killed, or cancelled past its timeout) before recording. Each
+            # of those attempts was counted when it began; its outcome is unknown.
+            await publishing.close_abandoned_attempts(
+                session, [r.id for r in abandoned], now=now, error=ABANDONED
+            )
+            for result in abandoned:
+                # Past the allowed attempts only a check is made; when even that dies with
+                # its job, give up rather than hand the post out forever.
+                if result.attempts > max_attempts:
+                    _give_up_unknown(result, now)
+            rows = [r for r in rows if r.status is not ResultStatus.FAILED]
         posts = await publishing.posts_by_id(session, {r.post_id for r in rows})
+        bound = await publishing.accounts_by_id(
+            session, {r.account_id for r in rows if r.account_id is not None}
+        )
         accounts = await publishing.active_accounts(
-            session, {(posts[r.post_id].user_id, r.platform) for r in rows}
+            session, {(posts[r.post_id].user_id, r.platform) for r in rows if r.account_id is None}
         )
         # Accounts first; then one rate-limit round trip for every result that can go.
         ready: list[tuple[PostPlatformResult, PublishingAccount]] = []
         for result in rows:
-            account = accounts.get((posts[result.post_id].user_id, Platform(result.platform)))
-            if account is None or account.needs_reconnect:
-                _fail_without_sending(result, account, now)
+            # A result stays with the account it was bound to when claimed, so every
+            # attempt and every check reads the account that may already hold the post.
+            account = (
+                bound.get(result.account_id)
+                if result.account_id is not None
+                else accounts.get((posts[result.post_id].user_id, Platform(result.platform)))
+            )
+            if account is None or account.needs_reconnect or not account.is_active:
+                reason = None
+                if account is not None and not account.is_active:
+                    reason = "it was disconnected"
+                _fail_without_sending(result, account, now, reason)
                 continue
             if account.id not in keepers:
                 keepers[account.id] = await _open(session, deps, account, now)
@@ -261,6 +317,25 @@ async def _open(
     return deps.tokens.keeper(account.id, creds)
 
 
+ABANDONED = "The publisher stopped before this attempt's outcome was known"
+
+
+def _give_up_unknown(result: PostPlatformResult, now: datetime) -> None:
+    """Every attempt, the last check too, ended with its job and without an answer. The
+    result stays unknown (``unknown_since`` is kept), so a retry by the user checks first."""
+    name = result.platform.label
+    result.status = ResultStatus.FAILED
+    result.error_kind = "unknown"
+    result.send_lease_until = None
+    result.updated_at = now
+    result.error_message = (
+        f"Gave up after {result.attempts} attempts that ended without an answer; {name} may "
+        f"have published this post. Look at the {name} account, then retry the post: Herald "
+        "checks again before sending."
+    )
+    metrics.OUTCOMES.labels(result.platform.value, "failed", "unknown").inc()
+
+
 def _fail_without_sending(
     result: PostPlatformResult,
     account: PublishingAccount | None,
@@ -284,9 +359,38 @@ def _fail_without_sending(
 
 
 async def send(deps: Deps, work: Work) -> None:
+    """One (post, platform), within the send deadline: a send that has not finished by then
+    (a trickling media host, a platform still processing) is stopped, and since its request
+    may already have reached the platform, its outcome is unknown."""
+    started = deps.clock()
+    deadline = deps.settings.send_deadline
+    try:
+        async with asyncio.timeout(deadline):
+            await _send(deps, work, started)
+    except TimeoutError:
+        if work.publishing:
+            work.outcome = Outcome(
+                AttemptOutcome.UNKNOWN,
+                started,
+                deps.clock(),
+                error=f"No outcome within the {deadline:g} s send deadline; the post may have "
+                "been published",
+            )
+            work.unknown_after, work.ref_after = work.started_at, None
+        else:
+            # Stopped while checking: nothing was sent, and the earlier outcome stays unknown.
+            work.outcome = Outcome(
+                AttemptOutcome.TRANSIENT,
+                started,
+                deps.clock(),
+                error=f"The check did not answer within the {deadline:g} s send deadline",
+            )
+            work.unknown_after, work.ref_after = work.unknown_since, work.pending_ref
+
+
+async def _send(deps: Deps, work: Work, started: datetime) -> None:
     adapter = deps.adapters[work.platform]
     account = AccountRef(work.external_account_id, work.tokens)
-    started = deps.clock()
     name = work.platform.label
     checking = work.unknown_since is not None
     try:
@@ -323,6 +427,7 @@ async def send(deps: Deps, work: Work) -> None:
                     error=f"{work.last_error or 'No answer'} ({name} has no such post)",
                 )
                 return
+        work.publishing = True
         result = await adapter.publish(deps.http, account, work.payload)
         work.outcome = Outcome(
             AttemptOutcome.SUCCEEDED,
@@ -334,6 +439,10 @@ async def send(deps: Deps, work: Work) -> None:
         # Nothing goes through before the cap resets: wait for it, and tell the user.
         work.outcome = _failed(AttemptOutcome.RATE_LIMITED, started, deps, exc, exc.retry_after)
         work.capped = exc
+    except QuotaReached as exc:
+        # The account's quota is full: the post waits for it and the attempt is not spent.
+        work.outcome = _failed(AttemptOutcome.RATE_LIMITED, started, deps, exc, exc.retry_after)
+        work.quota_wait = True
     except RateLimited as exc:
         work.outcome = _failed(AttemptOutcome.RATE_LIMITED, started, deps, exc, exc.retry_after)
     except OutcomeUnknown as exc:
@@ -375,8 +484,16 @@ def _failed(
 # -- 3. record ----------------------------------------------------------------------------
 
 
-async def record(deps: Deps, post_ids: Sequence[uuid.UUID], works: list[Work]) -> dict[str, int]:
-    now = deps.clock()
+async def record(deps: Deps, works: list[Work]) -> dict[str, int]:
+    """Each finished work's outcome onto its result and attempt rows (one transaction)."""
+    async with session_scope(deps.sessionmaker) as session:
+        now = await publishing.database_now(session, shift=shift_of(deps.clock))
+        return await _record(session, deps, works, now)
+
+
+async def _record(
+    session: AsyncSession, deps: Deps, works: list[Work], now: datetime
+) -> dict[str, int]:
     delays = list(deps.settings.retry_delays_seconds)
     counts: dict[str, int] = {}
     result_rows: list[dict[str, Any]] = []
@@ -391,7 +508,16 @@ async def record(deps: Deps, post_ids: Sequence[uuid.UUID], works: list[Work]) -
             else None
         )
         verdict = decide(outcome, work.attempt_no, delays, now, check_at=check_at)
-        if verdict.status is ResultStatus.FAILED and work.unknown_after is not None:
+        attempts = work.attempt_no
+        if work.quota_wait:
+            attempts -= 1
+            verdict = Verdict(
+                ResultStatus.RETRY_WAIT,
+                now + timedelta(seconds=outcome.retry_after or 0.0),
+                "quota_wait",
+                f"{outcome.error}; waiting for the quota to free up (no attempt is spent).",
+            )
+        elif verdict.status is ResultStatus.FAILED and work.unknown_after is not None:
             name = work.platform.label
             verdict = replace(
                 verdict,
@@ -406,6 +532,7 @@ async def record(deps: Deps, post_ids: Sequence[uuid.UUID], works: list[Work]) -
             {
                 "id": work.result_id,
                 "status": verdict.status,
+                "attempts": attempts,
                 "next_attempt_at": verdict.next_attempt_at,
                 "error_kind": verdict.error_kind,
                 "error_message": verdict.error_message,
@@ -440,24 +567,29 @@ async def record(deps: Deps, post_ids: Sequence[uuid.UUID], works: list[Work]) -
         metrics.PLATFORM_SECONDS.labels(work.platform.value).observe(took)
         if outcome.kind is AttemptOutcome.AUTH:
             reconnect[work.account_id] = (work.user_id, work.platform, outcome.error or "")
-    async with session_scope(deps.sessionmaker) as session:
-        if result_rows:
-            await session.execute(update(PostPlatformResult), result_rows)
-            await session.execute(update(PublishAttempt), attempt_rows)
-        for work in works:
-            if work.capped is not None:
-                await publishing.tell_usage_capped(
-                    session,
-                    work.account_id,
-                    work.user_id,
-                    work.platform,
-                    resets_at=work.capped.resets_at,
-                    reason=work.capped.message,
-                    now=now,
-                )
-        for account_id, (user_id, platform, reason) in reconnect.items():
-            await publishing.mark_needs_reconnect(
-                session, account_id, user_id, platform, reason, now=now
+    if result_rows:
+        await session.execute(update(PostPlatformResult), result_rows)
+        await session.execute(update(PublishAttempt), attempt_rows)
+    for work in works:
+        if work.capped is not None:
+            await publishing.tell_usage_capped(
+                session,
+                work.account_id,
+                work.user_id,
+                work.platform,
+                resets_at=work.capped.resets_at,
+                reason=work.capped.message,
+                now=now,
             )
-        await publishing.settle_posts(session, post_ids, now=now)
+    for account_id, (user_id, platform, reason) in reconnect.items():
+        await publishing.mark_needs_reconnect(
+            session, account_id, user_id, platform, reason, now=now
+        )
     return counts
+
+
+async def settle(deps: Deps, post_ids: Sequence[uuid.UUID]) -> None:
+    """Each post's own status from its results, once this job's sends are recorded."""
+    async with session_scope(deps.sessionmaker) as session:
+        now = await publishing.database_now(session, shift=shift_of(deps.clock))
+        await publishing.settle_posts(session, post_ids, now=now)

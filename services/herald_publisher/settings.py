@@ -26,3 +26,12 @@ class PublisherSettings(
     http_transport: str = "aiohttp"
     # Posts of one job published at once.
     posts_in_flight_per_job: int = 50
+    # The most one (post, platform) send may take, all of it (refreshing a token, fetching
+    # media, waiting for a container or media processing, the create). Past it the send
+    # is stopped and its outcome is unknown. Never more than 80% of the lease, which is
+    # also the job's timeout: a slow send must not make arq cancel the whole job.
+    send_deadline_seconds: float = 90.0
+
+    @property
+    def send_deadline(self) -> float:
+        return min(self.send_deadline_seconds, 0.8 * self.lease_seconds)

@@ -6,6 +6,10 @@ if the enqueue is lost, the lease runs out and the work is handed out again). Th
 sleeps until the earliest thing comes due, never longer than ``max_sleep_seconds``, and
 wakes at once when Postgres notifies ``herald_due`` (a post created or rescheduled, an
 event to deliver).
+
+The listening connection is watched: when it is lost (Postgres restarted, the backend
+terminated) the loop wakes, connects and LISTENs again, so a restart never leaves the
+scheduler deaf and waiting for its longest sleep.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from herald_common import metrics
 from herald_common.jobs import PUBLISH_JOB, publish_job_id
-from herald_common.timeutil import Clock, utcnow
+from herald_common.timeutil import Clock, shift_of, utcnow
 from herald_db.enums import Platform
 from herald_db.repositories import accounts, claims
 from herald_db.repositories.posts import DUE_CHANNEL
@@ -31,6 +35,10 @@ from herald_db.session import session_scope, sync_url
 from herald_scheduler.settings import SchedulerSettings
 
 log = logging.getLogger(__name__)
+# How the listening connection shows in pg_stat_activity.
+LISTENER_APPLICATION_NAME = "herald-scheduler-listen"
+# While the listener cannot be re-established, look again this often.
+RELISTEN_SECONDS = 1.0
 
 Claim = Callable[..., Awaitable[list[claims.Claimed]]]
 
@@ -43,6 +51,8 @@ class Stats:
     leases_reclaimed: int = 0
     deliveries_claimed: int = 0
     jobs_enqueued: int = 0
+    # Times the scheduler connected and LISTENed (more than one after a lost connection).
+    listens: int = 0
     last_pass_at: datetime | None = None
     extra: dict[str, int] = field(default_factory=dict)
 
@@ -77,10 +87,12 @@ class Scheduler:
             (claims.reclaim_expired, "leases_reclaimed"),
         ):
             while True:
-                now = self.clock()
                 async with session_scope(self.sessionmaker) as session:
                     got = await claim(
-                        session, now=now, limit=self.settings.claim_batch, lease=lease
+                        session,
+                        limit=self.settings.claim_batch,
+                        lease=lease,
+                        shift=shift_of(self.clock),
                     )
                 if got:
                     await self._enqueue_posts(got)
@@ -117,11 +129,10 @@ class Scheduler:
             from herald_db.repositories.webhooks import claim_due_deliveries
         except ImportError:  # pragma: no cover - webhooks not wired yet
             return 0
-        now = self.clock()
         async with session_scope(self.sessionmaker) as session:
             due = await claim_due_deliveries(
                 session,
-                now=now,
+                shift=shift_of(self.clock),
                 limit=self.settings.claim_batch,
                 lease=timedelta(seconds=self.settings.lease_seconds),
             )
@@ -164,6 +175,10 @@ class Scheduler:
             while not stop.is_set():
                 # Cleared before the pass: a NOTIFY that lands during it wakes the next one.
                 self._wake.clear()
+                if not self.listening:
+                    # Lost with Postgres: listen again before the pass, so no NOTIFY sent
+                    # after this pass's claims goes unheard.
+                    await self._listen()
                 try:
                     await self.run_once()
                     delay = await self._sleep_for()
@@ -174,6 +189,8 @@ class Scheduler:
                 except Exception:
                     log.exception("scheduler pass failed; trying again shortly")
                     delay = 1.0
+                if not self.listening:
+                    delay = min(delay, RELISTEN_SECONDS)
                 waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
                 await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
                 for w in waiters:
@@ -183,26 +200,40 @@ class Scheduler:
 
     async def _sleep_for(self) -> float:
         async with session_scope(self.sessionmaker) as session:
-            nxt = await claims.next_wake_at(session)
+            wait = await claims.seconds_until_next_wake(session, shift=shift_of(self.clock))
         limit = self.settings.max_sleep_seconds
-        if nxt is None:
+        if wait is None:
             return limit
-        return min(limit, max(0.0, (nxt - self.clock()).total_seconds()))
+        return min(limit, max(0.0, wait))
+
+    @property
+    def listening(self) -> bool:
+        return self._listener is not None and not self._listener.is_closed()
 
     async def _listen(self) -> None:
         await self._unlisten()
         try:
-            conn = await asyncpg.connect(sync_url(self.settings.database_url))
+            conn = await asyncpg.connect(
+                sync_url(self.settings.database_url),
+                server_settings={"application_name": LISTENER_APPLICATION_NAME},
+            )
+            conn.add_termination_listener(self._on_listener_lost)
             await conn.add_listener(DUE_CHANNEL, self._on_notify)
             self._listener = conn
+            self.stats.listens += 1
         except (OSError, asyncpg.PostgresError) as exc:
-            log.warning("cannot LISTEN for due posts (%s); falling back to timed wakes", exc)
+            log.warning("cannot LISTEN for due posts (%s); trying again shortly", exc)
 
     async def _unlisten(self) -> None:
         conn, self._listener = self._listener, None
         if conn is not None:
             with contextlib.suppress(Exception):
                 await conn.close()
+
+    def _on_listener_lost(self, conn: object) -> None:
+        if conn is self._listener:
+            log.warning("the LISTEN connection to Postgres was lost; listening again")
+            self._wake.set()
 
     def _on_notify(self, conn: object, pid: int, channel: str, payload: str) -> None:
         # Any change that may bring the next due time closer: look again now.

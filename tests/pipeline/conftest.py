@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -22,6 +22,7 @@ from arq.connections import ArqRedis, RedisSettings
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from herald_common.crypto import SecretBox, generate_key
+from herald_common.timeutil import ShiftedClock
 from herald_db.migrate import upgrade
 from herald_db.session import make_engine, make_sessionmaker
 from herald_devrun.infra import free_port
@@ -36,17 +37,13 @@ from tests.conftest import API_BASE, create_database, drop_database
 from tests.dns import public_dns
 
 
-class Clock:
-    """Real time plus an offset the test moves forward."""
+class Clock(ShiftedClock):
+    """Real time plus an offset the test moves forward (the database's clock moves with it
+    wherever the services compare times in SQL)."""
 
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += timedelta(seconds=seconds)
+    @property
+    def offset(self) -> timedelta:
+        return self.shift
 
 
 @pytest.fixture(scope="module")

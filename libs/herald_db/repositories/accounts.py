@@ -25,6 +25,18 @@ async def active_platforms(session: AsyncSession, user_id: uuid.UUID) -> set[Pla
     return {Platform(p) for p in rows.scalars()}
 
 
+async def usable_ids(session: AsyncSession, user_id: uuid.UUID) -> set[uuid.UUID]:
+    """The user's accounts that can post now (active, not waiting to be reconnected)."""
+    rows = await session.execute(
+        select(PublishingAccount.id).where(
+            PublishingAccount.user_id == user_id,
+            PublishingAccount.is_active.is_(True),
+            PublishingAccount.needs_reconnect.is_(False),
+        )
+    )
+    return set(rows.scalars())
+
+
 async def list_for_user(session: AsyncSession, user_id: uuid.UUID) -> Sequence[PublishingAccount]:
     rows = await session.execute(
         select(PublishingAccount)

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, tuple_, update
+from sqlalchemy import Interval, and_, cast, func, literal, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from herald_db.enums import NotificationKind, Platform, PostStatus, ResultStatus
-from herald_db.models import Post, PostPlatformResult, PublishingAccount
+from herald_db.enums import (
+    AttemptOutcome,
+    NotificationKind,
+    Platform,
+    PostStatus,
+    ResultStatus,
+)
+from herald_db.models import Post, PostPlatformResult, PublishAttempt, PublishingAccount
 from herald_db.repositories import events
 
 FINAL = (ResultStatus.SUCCEEDED, ResultStatus.FAILED)
@@ -45,9 +51,43 @@ async def lock_results_needing_work(
     return list((await session.execute(stmt)).scalars())
 
 
+async def database_now(session: AsyncSession, *, shift: timedelta = timedelta()) -> datetime:
+    """The database's clock (moved by ``shift`` where a test moves time): leases and due
+    times are written and compared on it, never on a host's clock."""
+    return (
+        await session.execute(select(func.now() + cast(literal(shift, Interval()), Interval())))
+    ).scalar_one()
+
+
+async def close_abandoned_attempts(
+    session: AsyncSession, result_ids: Sequence[uuid.UUID], *, now: datetime, error: str
+) -> None:
+    """Attempts of these results still open (their job ended before recording): UNKNOWN."""
+    await session.execute(
+        update(PublishAttempt)
+        .where(
+            PublishAttempt.result_id.in_(list(result_ids)),
+            PublishAttempt.outcome == AttemptOutcome.SENDING,
+        )
+        .values(outcome=AttemptOutcome.UNKNOWN, finished_at=now, error_message=error)
+    )
+
+
 async def posts_by_id(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Post]:
     rows = await session.execute(select(Post).where(Post.id.in_(list(ids))))
     return {p.id: p for p in rows.scalars()}
+
+
+async def accounts_by_id(
+    session: AsyncSession, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, PublishingAccount]:
+    """Accounts by id, whatever their state (results stay bound to the account they began
+    with, even one disconnected since)."""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    rows = await session.execute(select(PublishingAccount).where(PublishingAccount.id.in_(wanted)))
+    return {a.id: a for a in rows.scalars()}
 
 
 async def active_accounts(

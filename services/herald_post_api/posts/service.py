@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import Row, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from herald_common.errors import Conflict, NotFound, Unprocessable
@@ -344,7 +344,13 @@ async def retry(session: AsyncSession, user: User, post_id: uuid.UUID, now: date
         )
     # A platform whose outcome is unknown stays so (unknown_since is kept): the publisher
     # asks the platform before it sends anything again.
+    usable = await accounts_repo.usable_ids(session, user.id)
     for r in failed:
+        # A result stays with its account; one that can no longer post (disconnected, or
+        # replaced by another account of the platform) is let go, unless the post may be
+        # live there, which only that account can tell.
+        if r.account_id not in usable and r.error_kind != "unknown":
+            r.account_id = None
         r.status = ResultStatus.PENDING
         r.attempts = 0
         r.error_kind = None
@@ -352,8 +358,9 @@ async def retry(session: AsyncSession, user: User, post_id: uuid.UUID, now: date
         r.next_attempt_at = None
     post.status = PostStatus.PUBLISHING
     post.completed_at = None
-    # An expired lease: the scheduler's next pass hands the post out.
-    post.lease_expires_at = now
+    # A lease that has already run out on the database's clock (the scheduler compares it
+    # there): the scheduler's next pass hands the post out.
+    post.lease_expires_at = func.now()
     await session.flush()
     await session.refresh(post)
     await posts_repo.notify_due(session, now)
