@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.herald-installed
 
-.PHONY: install run demo test lint format bench clean-data help
+.PHONY: install run demo test lint format bench chaos clean-data help
 
 help:
 	@echo "make run        install what is missing, start Postgres/Redis (or embedded ones), migrate, start every service"
@@ -12,6 +12,7 @@ help:
 	@echo "make demo       against a running make run: a user, four accounts, posts published, a week of metrics"
 	@echo "make test       install what is missing, lint, run the whole test suite"
 	@echo "make bench      run the benchmarks (JSON + PNG under bench/results/)"
+	@echo "make chaos      kill, empty and cut everything while posts go out; JSON in bench/results/chaos.json"
 	@echo "make lint       ruff and mypy"
 
 $(STAMP): pyproject.toml
@@ -47,6 +48,9 @@ test: install lint
 
 bench: install
 	@$(BIN)/python -m herald_bench $(BENCH_ARGS)
+
+chaos: install
+	@$(BIN)/python -m herald_chaos $(CHAOS_ARGS)
 
 clean-data:
 	rm -rf .data

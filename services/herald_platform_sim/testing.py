@@ -117,14 +117,17 @@ async def run_in_process(settings: SimSettings | None = None) -> AsyncIterator[S
 
 @contextlib.contextmanager
 def start_sim_process(
-    port: int | None = None, **env: str
+    port: int | None = None, *, log: Any = None, **env: str
 ) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """The simulator as a process; ``log`` (an open file) takes its output when given."""
     port = port or free_port()
     proc_env = dict(os.environ)
     proc_env.update({f"HERALD_SIM_{k.upper()}": str(v) for k, v in env.items()})
     proc = subprocess.Popen(
         [sys.executable, "-m", "herald_platform_sim", "--host", "127.0.0.1", "--port", str(port)],
         env=proc_env,
+        stdout=log,
+        stderr=subprocess.STDOUT if log is not None else None,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
