@@ -155,13 +155,16 @@ async def test_attempts_of_jobs_that_died_count_and_the_last_fails_with_a_reason
         clock=pipeline.clock,
     )
     try:
-        # Four jobs that each die right after preparing (before any outcome is recorded).
-        for n in range(1, 5):
+        # Four jobs that each die right after preparing (before any outcome is recorded),
+        # then the check that follows the last allowed attempt dies with its job too.
+        for n in range(1, 6):
             works = await prepare(deps, [uuid.UUID(pid)])
             assert [w.attempt_no for w in works] == [n]
             assert (await results(pipeline, pid))["LINKEDIN"].attempts == n
             pipeline.clock.advance(settings.lease_seconds + 1)
-        # The fifth finds the last allowed attempt unanswered: no blind resend.
+            # Past the settle time, so the next job may check.
+            pipeline.clock.advance(settings.unknown_settle_seconds)
+        # The next finds no answer to any of them: no blind resend, a reason instead.
         assert await prepare(deps, [uuid.UUID(pid)]) == []
     finally:
         await http.aclose()
@@ -169,7 +172,9 @@ async def test_attempts_of_jobs_that_died_count_and_the_last_fails_with_a_reason
     row = (await results(pipeline, pid))["LINKEDIN"]
     assert row.status.value == "FAILED"
     assert row.error_kind == "unknown"
-    assert row.error_message.startswith("Gave up after 4 attempts; the last ended without")
+    assert row.error_message.startswith("Gave up after 5 attempts that ended without an answer")
+    # Still unknown: a retry by the user checks before it sends.
+    assert row.unknown_since is not None
     assert {a.outcome.value for a in await attempts(pipeline, pid)} == {"UNKNOWN"}
     assert await pipeline.sim.published("LINKEDIN") == []
     await pipeline.step()
