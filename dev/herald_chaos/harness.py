@@ -97,6 +97,9 @@ class ChaosConfig:
     lease_seconds: float = 10.0
     retry_delays_seconds: list[float] = field(default_factory=lambda: [2.0, 3.0, 4.0])
     http_timeout_seconds: float = 3.0
+    # Longer than the client timeout plus the simulator's late landings (4 s after a
+    # request arrives), as the setting's own rule asks.
+    unknown_settle_seconds: float = 15.0
     faults: dict[str, dict[str, float]] = field(default_factory=default_faults)
     seed: int = 7
     # More settings for the services (HERALD_...), e.g. a shorter settle time.
@@ -307,6 +310,7 @@ def service_env(
             "HERALD_LEASE_SECONDS": str(cfg.lease_seconds),
             "HERALD_RETRY_DELAYS_SECONDS": json.dumps(cfg.retry_delays_seconds),
             "HERALD_HTTP_TIMEOUT_SECONDS": str(cfg.http_timeout_seconds),
+            "HERALD_UNKNOWN_SETTLE_SECONDS": str(cfg.unknown_settle_seconds),
             "HERALD_MAX_SLEEP_SECONDS": "5",
             "HERALD_JOB_BATCH": "10",
             "HERALD_MAX_JOBS": "20",
