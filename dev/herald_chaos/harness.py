@@ -357,6 +357,19 @@ async def _count_settled(db_url: str) -> int:
     return -1
 
 
+async def _published(sim: SimClient) -> list[dict[str, Any]]:
+    """Everything the simulator published; a loaded simulator may drop a kept-alive
+    connection, so a failed read is tried again."""
+    for attempt in range(5):
+        try:
+            return await sim.published()
+        except httpx.HTTPError:
+            if attempt == 4:
+                raise
+            await asyncio.sleep(1.0)
+    raise AssertionError("unreachable")
+
+
 async def chaos_phase(
     cfg: ChaosConfig,
     services: Services,
@@ -398,7 +411,7 @@ async def chaos_phase(
                 progress(f"  Postgres: terminated all {n} backends of {db_name}")
             if elapsed >= next_report:
                 settled = await _count_settled(db_url)
-                sent = len(await sim.published())
+                sent = len(await _published(sim))
                 progress(
                     f"chaos {elapsed:5.0f}/{cfg.chaos_seconds:.0f} s: {settled:,}/{total:,} "
                     f"posts settled, {sent:,} published at the simulator, "
@@ -448,7 +461,7 @@ async def tally(db_url: str, sim: SimClient) -> dict[str, Any]:
         )
     finally:
         await conn.close()
-    items = await sim.published()
+    items = await _published(sim)
     at_sim: Counter[tuple[str, str]] = Counter()
     sim_ids: dict[str, set[str]] = {}
     untagged = 0
