@@ -98,8 +98,8 @@ class ChaosConfig:
     retry_delays_seconds: list[float] = field(default_factory=lambda: [2.0, 3.0, 4.0])
     http_timeout_seconds: float = 3.0
     # Longer than the client timeout plus the simulator's late landings (4 s after a
-    # request arrives), as the setting's own rule asks.
-    unknown_settle_seconds: float = 15.0
+    # request arrives) with room for a loaded machine, as the setting's own rule asks.
+    unknown_settle_seconds: float = 30.0
     faults: dict[str, dict[str, float]] = field(default_factory=default_faults)
     seed: int = 7
     # More settings for the services (HERALD_...), e.g. a shorter settle time.

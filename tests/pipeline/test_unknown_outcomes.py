@@ -34,7 +34,8 @@ async def schedule(
         "content": text,
         "platforms": [platform],
         "media_urls": media or [],
-        "scheduled_at": (pipeline.clock() + timedelta(seconds=0.2)).isoformat(),
+        # Far enough ahead that a loaded machine still finds it in the future.
+        "scheduled_at": (pipeline.clock() + timedelta(seconds=1.0)).isoformat(),
     }
     r = await pipeline.api.post("/v1/posts", json=body, headers=caller.headers)
     assert r.status_code == 201, r.text
