@@ -186,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         sim_base = f"http://127.0.0.1:{services[0].port}" if use_sim else ""
         env.update({"DATABASE_URL": db_url, "REDIS_URL": rd.url, "PYTHONUNBUFFERED": "1"})
         env.setdefault("HERALD_ENVIRONMENT", "dev")
+        # Text lines for a terminal; deployments log JSON (the default).
+        env.setdefault("HERALD_LOG_FORMAT", "text")
         # The platforms send the browser back to the API itself (its GET callback shows the
         # code and state to post), wherever it listens.
         env.setdefault("HERALD_OAUTH_REDIRECT_BASE", api_url)

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from herald_common.health import Check, Refresh, add_health_routes
 from herald_common.metrics import HttpMetrics
+from herald_common.requests import RequestContext
 from herald_common.settings import InsecureSettings, SecretsSettings
 
 
@@ -36,6 +37,7 @@ def health_app(
 ) -> FastAPI:
     app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
     add_health_routes(app, checks, refresh)
+    app.add_middleware(RequestContext)
     app.add_middleware(HttpMetrics)
     return app
 

@@ -33,7 +33,9 @@ class BaseHeraldSettings(BaseSettings):
     # "dev" allows the built-in secrets and plain-http webhooks; anything else is production.
     environment: Literal["dev", "production"] = "production"
     log_level: str = "INFO"
-    log_json: bool = False
+    # "json": one JSON object per line (request_id, job_id, post_id, platform where they
+    # apply); "text": the same fields as key=value after the message.
+    log_format: Literal["json", "text"] = "json"
 
     @property
     def is_dev(self) -> bool:

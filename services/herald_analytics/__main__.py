@@ -83,7 +83,7 @@ def add_dev_clock(app: FastAPI, clock: MovableClock, collector: Collector) -> No
 
 async def main(stop: asyncio.Event) -> None:
     settings = AnalyticsSettings()
-    configure_logging(settings.log_level, settings.log_json, "analytics")
+    configure_logging(settings.log_level, settings.log_format, "analytics")
     refuse_insecure_start(settings, "analytics")
     engine = make_engine(
         settings.database_url,

@@ -39,6 +39,7 @@ from herald_accounts import TokenStore, UnreadableCredentials
 from herald_analytics.settings import AnalyticsSettings
 from herald_common import metrics
 from herald_common.crypto import SecretBox, SecretBoxError
+from herald_common.logging import log_context
 from herald_common.ratelimit import RateLimiter
 from herald_db.enums import Platform
 from herald_db.models import PublishingAccount
@@ -149,7 +150,8 @@ class Collector:
         ) -> None:
             async with sem:
                 try:
-                    await self._group(platform, accounts.get(account_id), rows)
+                    with log_context(platform=platform.value):
+                        await self._group(platform, accounts.get(account_id), rows)
                 except Exception:
                     # A fault of ours: the lease runs out and the fetches are taken again.
                     log.exception("fetching %d %s metrics failed", len(rows), platform.value)

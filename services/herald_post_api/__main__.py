@@ -12,7 +12,7 @@ from herald_post_api.settings import PostApiSettings
 
 def main() -> None:
     settings = PostApiSettings()
-    configure_logging(settings.log_level, settings.log_json, "post-api")
+    configure_logging(settings.log_level, settings.log_format, "post-api")
     refuse_insecure_start(settings, "post-api")
     uvicorn.run(
         create_app(settings),

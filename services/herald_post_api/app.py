@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from redis.asyncio import Redis
 
@@ -15,6 +15,7 @@ from herald_common.crypto import SecretBox
 from herald_common.health import add_health_routes, postgres_check, redis_check
 from herald_common.metrics import HttpMetrics
 from herald_common.netguard import Resolver, system_resolver
+from herald_common.requests import RequestContext
 from herald_common.timeutil import Clock, utcnow
 from herald_common.webhooks import destinations as webhook_destinations
 from herald_db.session import make_engine, make_sessionmaker
@@ -26,6 +27,7 @@ from herald_post_api.auth.router import router as auth_router
 from herald_post_api.auth.security import dummy_hash
 from herald_post_api.auth.throttle import LoginThrottle
 from herald_post_api.calendar.router import router as calendar_router
+from herald_post_api.deps import bind_post_id
 from herald_post_api.middleware import BodySizeLimit, RefuseNul, SecurityHeaders
 from herald_post_api.notifications.router import router as notifications_router
 from herald_post_api.posts.attempts import router as attempts_router
@@ -97,6 +99,7 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(bind_post_id)],
         openapi_tags=docs.TAGS,
         # Served by docs.install from local assets, never from a CDN.
         docs_url=None,
@@ -117,11 +120,13 @@ def create_app(
             CORSMiddleware,
             allow_origins=origins,
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
-            allow_headers=["authorization", "content-type", "idempotency-key"],
-            expose_headers=["location", "retry-after", "idempotent-replayed"],
+            allow_headers=["authorization", "content-type", "idempotency-key", "x-request-id"],
+            expose_headers=["location", "retry-after", "idempotent-replayed", "x-request-id"],
             max_age=600,
         )
     app.add_middleware(SecurityHeaders, hsts=not settings.is_dev)
+    # A request id on every line logged for the request, and in the answer's headers.
+    app.add_middleware(RequestContext)
     # Outermost: times every answer, the ones the middlewares above make included.
     app.add_middleware(HttpMetrics)
     add_health_routes(

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from herald_common.crypto import SecretBox
 from herald_common.errors import AppError, Unauthorized
+from herald_common.logging import push_context
 from herald_common.netguard import Destinations
 from herald_common.timeutil import Clock
 from herald_db.models import User
@@ -29,6 +30,18 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False
 
 # The small dependencies below are ``async def`` on purpose: FastAPI runs a plain ``def``
 # dependency in the thread pool, a thread hand-off per dependency per request.
+
+
+async def bind_post_id(request: Request) -> None:
+    """Lines logged for a request on one post carry its id (until the request ends: the
+    request-id middleware restores the context it found)."""
+    raw = request.path_params.get("post_id")
+    if raw is None:
+        return
+    try:
+        push_context(post_id=uuid.UUID(str(raw)))
+    except ValueError:
+        return
 
 
 async def get_settings(request: Request) -> PostApiSettings:

@@ -11,7 +11,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from herald_common.errors import PROBLEM_CONTENT_TYPE, AppError, problem_body
-from herald_common.logging import redact
+from herald_common.logging import current_context, redact
+from herald_common.requests import HEADER as REQUEST_ID_HEADER
 from herald_post_api.middleware import security_headers
 
 log = logging.getLogger(__name__)
@@ -89,8 +90,12 @@ def install(app: FastAPI) -> None:
             instance=_instance(request),
         )
         # This answer is made outside the middlewares (Starlette's last-resort handler), so
-        # it carries the security headers itself.
+        # it carries the security headers itself, and the request id the request-id
+        # middleware bound (still current).
         settings = getattr(request.app.state, "settings", None)
         hsts = settings is not None and not settings.is_dev
         secured = {n.decode(): v.decode() for n, v in security_headers(request.url.path, hsts=hsts)}
+        request_id = current_context().get("request_id")
+        if request_id:
+            secured[REQUEST_ID_HEADER] = request_id
         return problem_response(body, secured)

@@ -24,7 +24,7 @@ async def _not_started() -> None:
 
 async def main(stop: asyncio.Event) -> None:
     settings = PublisherSettings()
-    configure_logging(settings.log_level, settings.log_json, "publisher")
+    configure_logging(settings.log_level, settings.log_format, "publisher")
     refuse_insecure_start(settings, "publisher")
     worker = build_worker(settings)
 

@@ -45,6 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from herald_accounts import StoredTokens, TokenStore, UnreadableCredentials
 from herald_common import metrics
 from herald_common.crypto import SecretBox
+from herald_common.logging import log_context
 from herald_common.ratelimit import RateLimiter
 from herald_common.timeutil import shift_of
 from herald_db.enums import AttemptOutcome, Platform, ResultStatus
@@ -362,30 +363,31 @@ async def send(deps: Deps, work: Work) -> None:
     """One (post, platform), within the send deadline: a send that has not finished by then
     (a trickling media host, a platform still processing) is stopped, and since its request
     may already have reached the platform, its outcome is unknown."""
-    started = deps.clock()
-    deadline = deps.settings.send_deadline
-    try:
-        async with asyncio.timeout(deadline):
-            await _send(deps, work, started)
-    except TimeoutError:
-        if work.publishing:
-            work.outcome = Outcome(
-                AttemptOutcome.UNKNOWN,
-                started,
-                deps.clock(),
-                error=f"No outcome within the {deadline:g} s send deadline; the post may have "
-                "been published",
-            )
-            work.unknown_after, work.ref_after = work.started_at, None
-        else:
-            # Stopped while checking: nothing was sent, and the earlier outcome stays unknown.
-            work.outcome = Outcome(
-                AttemptOutcome.TRANSIENT,
-                started,
-                deps.clock(),
-                error=f"The check did not answer within the {deadline:g} s send deadline",
-            )
-            work.unknown_after, work.ref_after = work.unknown_since, work.pending_ref
+    with log_context(post_id=work.post_id, platform=work.platform.value):
+        started = deps.clock()
+        deadline = deps.settings.send_deadline
+        try:
+            async with asyncio.timeout(deadline):
+                await _send(deps, work, started)
+        except TimeoutError:
+            if work.publishing:
+                work.outcome = Outcome(
+                    AttemptOutcome.UNKNOWN,
+                    started,
+                    deps.clock(),
+                    error=f"No outcome within the {deadline:g} s send deadline; the post may have "
+                    "been published",
+                )
+                work.unknown_after, work.ref_after = work.started_at, None
+            else:
+                # Stopped while checking: nothing was sent, and the earlier outcome stays unknown.
+                work.outcome = Outcome(
+                    AttemptOutcome.TRANSIENT,
+                    started,
+                    deps.clock(),
+                    error=f"The check did not answer within the {deadline:g} s send deadline",
+                )
+                work.unknown_after, work.ref_after = work.unknown_since, work.pending_ref
 
 
 async def _send(deps: Deps, work: Work, started: datetime) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from herald_common import metrics
+from herald_common.logging import log_context
 from herald_common.netguard import UnsafeDestination
 from herald_common.webhooks import Outcome, send
 from herald_db.enums import DeliveryStatus
@@ -17,7 +18,8 @@ from herald_db.session import session_scope
 
 
 async def deliver_webhook(ctx: dict[str, Any], delivery_id: str, attempt: int) -> str:
-    outcome = await _deliver(ctx, delivery_id, attempt)
+    with log_context(job_id=ctx.get("job_id")):
+        outcome = await _deliver(ctx, delivery_id, attempt)
     if outcome in _COUNTED:
         metrics.WEBHOOK_DELIVERIES.labels(outcome.replace(" ", "_")).inc()
     return outcome

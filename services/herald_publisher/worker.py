@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from herald_common.crypto import SecretBox
 from herald_common.jobs import PUBLISH_JOB
+from herald_common.logging import log_context
 from herald_common.netguard import Resolver, guarded_client, system_resolver
 from herald_common.ratelimit import RateLimiter
 from herald_common.timeutil import Clock, utcnow
@@ -31,7 +32,8 @@ def redis_settings(url: str) -> RedisSettings:
 
 async def publish_posts_job(ctx: dict[str, Any], post_ids: list[str]) -> dict[str, int]:
     deps: Deps = ctx["deps"]
-    return await publish_posts(deps, [uuid.UUID(p) for p in post_ids])
+    with log_context(job_id=ctx.get("job_id")):
+        return await publish_posts(deps, [uuid.UUID(p) for p in post_ids])
 
 
 def build_worker(

@@ -17,7 +17,7 @@ from herald_scheduler.settings import SchedulerSettings
 
 async def main(stop: asyncio.Event) -> None:
     settings = SchedulerSettings()
-    configure_logging(settings.log_level, settings.log_json, "scheduler")
+    configure_logging(settings.log_level, settings.log_format, "scheduler")
     engine = make_engine(settings.database_url, pool_size=4)
     arq = await create_pool(RedisSettings.from_dsn(settings.redis_url))
     scheduler = Scheduler(settings, make_sessionmaker(engine), arq)

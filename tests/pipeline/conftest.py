@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -105,14 +106,25 @@ class Pipeline:
 
     # -- real processes --------------------------------------------------------------
 
-    def start(self, module: str, **extra: str) -> subprocess.Popen[bytes]:
+    def start(self, module: str, log: Path | None = None, **extra: str) -> subprocess.Popen[bytes]:
+        """``python -m module`` with the pipeline's settings; its output into ``log``."""
         port = free_port()
         env = dict(os.environ)
         env.update(self.env)
         env.update(extra)
         env["HERALD_SCHEDULER_PORT"] = env["HERALD_PUBLISHER_PORT"] = str(port)
         env["HERALD_ANALYTICS_PORT"] = str(port)
-        proc = subprocess.Popen([sys.executable, "-m", module], env=env, start_new_session=True)
+        if log is None:
+            proc = subprocess.Popen([sys.executable, "-m", module], env=env, start_new_session=True)
+        else:
+            with log.open("wb") as out:
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", module],
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
         self.processes.append(proc)
         proc.health_port = port  # type: ignore[attr-defined]
         return proc
