@@ -4,14 +4,15 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.herald-installed
 
-.PHONY: install run demo test lint format bench chaos clean-data help
+.PHONY: install run demo test lint format bench fuzz chaos clean-data help
 
 help:
 	@echo "make run        install what is missing, start Postgres/Redis (or embedded ones), migrate, start every service"
 	@echo "make run EMBEDDED=1   the same with embedded Postgres and Redis even where servers run"
 	@echo "make demo       against a running make run: a user, four accounts, posts published, a week of metrics"
 	@echo "make test       install what is missing, lint, run the whole test suite"
-	@echo "make bench      run the benchmarks (JSON + PNG under bench/results/)"
+	@echo "make bench      run the benchmarks (JSON + PNG under bench/results/); BENCH_ARGS=worst for the worst-input one"
+	@echo "make fuzz       the contract test (schemathesis, every check) with 100 examples per operation; FUZZ_EXAMPLES=, FUZZ_SEED="
 	@echo "make chaos      kill, empty and cut everything while posts go out; JSON in bench/results/chaos.json"
 	@echo "make lint       ruff and mypy"
 
@@ -51,6 +52,10 @@ bench: install
 
 chaos: install
 	@$(BIN)/python -m herald_chaos $(CHAOS_ARGS)
+
+fuzz: install
+	@HERALD_CONTRACT_EXAMPLES=$(or $(FUZZ_EXAMPLES),100) HERALD_CONTRACT_SEED=$(or $(FUZZ_SEED),8) \
+		$(BIN)/pytest tests/contract -s $(PYTEST_ARGS)
 
 clean-data:
 	rm -rf .data

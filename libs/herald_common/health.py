@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Response
+from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.asyncio import Redis
 from sqlalchemy import text
@@ -62,14 +63,30 @@ def add_health_routes(
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"], summary="Readiness: Postgres and Redis reachable")
+    @app.get(
+        "/readyz",
+        tags=["health"],
+        summary="Readiness: Postgres and Redis reachable",
+        responses={
+            503: {
+                "description": "A dependency does not answer (the same body)",
+                "content": {"application/json": {}},
+            }
+        },
+    )
     async def readyz(response: Response) -> dict[str, object]:
         results = await run_checks(checks())
         ok = all(v == "ok" for v in results.values())
         response.status_code = 200 if ok else 503
         return {"status": "ok" if ok else "unavailable", "checks": results}
 
-    @app.get("/metrics", tags=["health"], summary="Prometheus metrics")
+    @app.get(
+        "/metrics",
+        tags=["health"],
+        summary="Prometheus metrics",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
     async def metrics() -> Response:
         if refresh is not None:
             try:

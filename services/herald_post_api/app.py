@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
 from redis.asyncio import Redis
 
 from herald_common.crypto import SecretBox
@@ -19,7 +21,7 @@ from herald_common.requests import RequestContext
 from herald_common.timeutil import Clock, utcnow
 from herald_common.webhooks import destinations as webhook_destinations
 from herald_db.session import make_engine, make_sessionmaker
-from herald_post_api import docs, problems
+from herald_post_api import docs, openapi, problems
 from herald_post_api.accounts.router import router as accounts_router
 from herald_post_api.analytics.router import posts_router as post_analytics_router
 from herald_post_api.analytics.router import router as analytics_router
@@ -147,4 +149,19 @@ def create_app(
     app.include_router(calendar_router)
     app.include_router(post_analytics_router)
     app.include_router(analytics_router)
+
+    def contract() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = openapi.finish(
+                get_openapi(
+                    title=app.title,
+                    version=app.version,
+                    description=app.description,
+                    routes=app.routes,
+                    tags=app.openapi_tags,
+                )
+            )
+        return app.openapi_schema
+
+    app.openapi = contract  # type: ignore[method-assign]
     return app

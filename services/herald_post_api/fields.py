@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from herald_common.timeutil import MAX_ZONE_NAME, is_valid_timezone, zone_names
 
@@ -24,6 +26,21 @@ TimeZoneName = Annotated[
     ),
     AfterValidator(_zone),
 ]
+
+_ISO_START = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_text(value: Any) -> Any:
+    # Pydantic would also take a number (seconds since 1970) or "2027": the schema says an
+    # ISO 8601 string, so that is all the API takes.
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_START.match(value):
+        raise ValueError("expected an ISO 8601 date and time, e.g. 2027-03-01T09:00:00+01:00")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_text)]
 
 # Cursors are base64 of a timestamp and an id; a longer one was not made by the API.
 MAX_CURSOR = 128

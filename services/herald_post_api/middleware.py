@@ -219,8 +219,8 @@ class RefuseNul:
         if is_json and b"\\u0000" in body:
             try:
                 field = _nul_in_json(json.loads(body), [])
-            except ValueError:
-                field = None  # not JSON: the handler says so
+            except (ValueError, RecursionError):
+                field = None  # not JSON (or nested past reading): the handler says so
         elif is_form and (b"%00" in body or b"\x00" in body):
             field = _nul_in_form(body)
         if field is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -38,6 +39,43 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     if parts and parts[0] in ("body", "query", "path", "header", "form"):
         parts = parts[1:] or parts
     return ".".join(parts)
+
+
+_TEMPLATE_PARAM = re.compile(r"\\\{[^}]*\\\}")
+
+
+def _path_table(app: Any) -> list[tuple[re.Pattern[str], int, set[str]]]:
+    """Each path template of the OpenAPI document as a pattern, its parameter count and its
+    methods (made once per app)."""
+    table: list[tuple[re.Pattern[str], int, set[str]]] | None = getattr(
+        app.state, "allow_table", None
+    )
+    if table is None:
+        table = []
+        for template, operations in app.openapi()["paths"].items():
+            pattern = re.compile(_TEMPLATE_PARAM.sub("[^/]+", re.escape(template)))
+            table.append((pattern, template.count("{"), {m.upper() for m in operations}))
+        app.state.allow_table = table
+    return table
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods the request's path answers to, as the OpenAPI document lists them.
+
+    Starlette's own 405 names only the first route whose path matched; a path such as
+    ``/v1/posts`` has one route per method, and ``/v1/posts/batch`` also fits the template
+    ``/v1/posts/{post_id}``: the most literal templates that match decide.
+    """
+    path = request.url.path
+    fits = [
+        (params, methods)
+        for pattern, params, methods in _path_table(request.app)
+        if pattern.fullmatch(path)
+    ]
+    if not fits:
+        return []
+    fewest = min(params for params, _ in fits)
+    return sorted(set().union(*(methods for params, methods in fits if params == fewest)))
 
 
 def _instance(request: Request) -> str:
@@ -77,7 +115,10 @@ def install(app: FastAPI) -> None:
         body = problem_body(
             exc.status_code, slug, title, str(exc.detail), instance=_instance(request)
         )
-        return problem_response(body, getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return problem_response(body, headers or None)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
@@ -30,6 +30,9 @@ IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
+        min_length=1,
+        max_length=idempotency.MAX_KEY_LENGTH,
+        pattern=idempotency.KEY_PATTERN,
         description="Makes a retry safe: a repeat with the same key and body within 24 hours "
         "answers the first result again (`Idempotent-Replayed: true`) and creates nothing.",
     ),
@@ -141,6 +144,8 @@ _CSV_BODY = {
                 "type": "object",
                 "required": ["file"],
                 "properties": {"file": {"type": "string", "format": "binary"}},
+                # The form is read with one part at most: any other part answers 400.
+                "additionalProperties": False,
             },
         },
     },
@@ -216,3 +221,14 @@ def _param(params: str, name: str) -> str | None:
         if key.strip().lower() == name:
             return value.strip().strip('"').lower()
     return None
+
+
+# ``/v1/posts/batch`` and ``/v1/posts/import`` also fit ``/v1/posts/{post_id}``: without
+# these, ``GET /v1/posts/batch`` would answer 422 (not a post id) instead of 405.
+_OTHER_METHODS = ["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+
+
+@router.api_route("/batch", methods=_OTHER_METHODS, include_in_schema=False)
+@router.api_route("/import", methods=_OTHER_METHODS, include_in_schema=False)
+async def _post_only() -> None:
+    raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED, "Method Not Allowed")

@@ -22,6 +22,8 @@ from herald_common.errors import Conflict, Unprocessable
 from herald_db.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
+# Printable ASCII, with no space at either end (a key is compared after stripping).
+KEY_PATTERN = r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$"
 MAX_KEY_LENGTH = 255
 
 

@@ -13,7 +13,7 @@ from herald_common.errors import Unprocessable
 from herald_db.enums import Platform, PostStatus
 from herald_db.repositories import posts as posts_repo
 from herald_post_api.deps import CurrentUser, Now, SessionDep, SettingsDep
-from herald_post_api.fields import Cursor
+from herald_post_api.fields import Cursor, IsoDateTime
 from herald_post_api.openapi import problems
 from herald_post_api.posts import idempotency, service
 from herald_post_api.posts.schemas import PostCreate, PostPage, PostRead, PostSchedule, PostUpdate
@@ -40,7 +40,15 @@ async def create_post(
     session: SessionDep,
     settings: SettingsDep,
     now: Now,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=idempotency.MAX_KEY_LENGTH,
+            pattern=idempotency.KEY_PATTERN,
+        ),
+    ] = None,
 ) -> Response:
     key = idempotency.validate_key(idempotency_key) if idempotency_key is not None else None
     if key is not None:
@@ -80,9 +88,12 @@ async def list_posts(
     status_: Annotated[PostStatus | None, Query(alias="status")] = None,
     platform: Platform | None = None,
     from_: Annotated[
-        datetime | None, Query(alias="from", description="scheduled_at at or after (UTC if naive)")
+        IsoDateTime | None,
+        Query(alias="from", description="scheduled_at at or after (UTC if naive)"),
     ] = None,
-    to: Annotated[datetime | None, Query(description="scheduled_at before (UTC if naive)")] = None,
+    to: Annotated[
+        IsoDateTime | None, Query(description="scheduled_at before (UTC if naive)")
+    ] = None,
     cursor: Annotated[Cursor, Query()] = None,
     limit: Annotated[int | None, Query(ge=1, le=200)] = None,
 ) -> PostPage:

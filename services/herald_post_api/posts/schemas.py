@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 
 from herald_db.enums import Platform, PostStatus, ResultStatus
-from herald_post_api.fields import TimeZoneName
+from herald_post_api.fields import IsoDateTime, TimeZoneName
 
 SCHEDULED_AT_DOC = (
     "When to publish. Either an ISO 8601 time with an offset (`2026-03-29T09:00:00+02:00`, "
@@ -28,11 +28,13 @@ class _PostFields(BaseModel):
 
     content: str | None = Field(None, max_length=MAX_CONTENT)
     media_urls: list[AnyHttpUrl] | None = Field(None, max_length=MAX_MEDIA)
-    platforms: list[Platform] | None = Field(None, min_length=1, max_length=4)
+    platforms: list[Platform] | None = Field(
+        None, min_length=1, max_length=4, json_schema_extra={"uniqueItems": True}
+    )
     content_variants: dict[Platform, Annotated[str, Field(max_length=MAX_CONTENT)]] | None = Field(
         None, description="Optional text per platform, used instead of `content` there."
     )
-    scheduled_at: datetime | None = Field(None, description=SCHEDULED_AT_DOC)
+    scheduled_at: IsoDateTime | None = Field(None, description=SCHEDULED_AT_DOC)
     timezone: TimeZoneName | None = Field(
         None, description="IANA zone for a `scheduled_at` given without offset."
     )
@@ -47,7 +49,9 @@ class _PostFields(BaseModel):
 
 class PostCreate(_PostFields):
     content: str = Field("", max_length=MAX_CONTENT)
-    platforms: list[Platform] = Field(min_length=1, max_length=4)
+    platforms: list[Platform] = Field(
+        min_length=1, max_length=4, json_schema_extra={"uniqueItems": True}
+    )
     status: Literal["DRAFT", "SCHEDULED"] | None = Field(
         None,
         description="DRAFT or SCHEDULED; by default SCHEDULED when `scheduled_at` is given, "
@@ -62,8 +66,8 @@ class PostUpdate(_PostFields):
 class PostSchedule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    scheduled_at: datetime | None = Field(
-        None, description=SCHEDULED_AT_DOC + " Absent: keep the post's current time."
+    scheduled_at: IsoDateTime | None = Field(
+        None, description=SCHEDULED_AT_DOC + " Absent or null: keep the post's current time."
     )
     timezone: TimeZoneName | None = Field(
         None, description="IANA zone for a `scheduled_at` given without offset."
