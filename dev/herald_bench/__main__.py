@@ -20,7 +20,8 @@ def main(argv: list[str] | None = None) -> int:
         nargs="*",
         default=["api", "steady", "burst", "limit", "claim", "besttimes", "fetch"],
         help="which benchmarks: steady (a), burst (b), limit (c), claim (d), besttimes (e), "
-        "fetch (f), api (g: the post API under load against a minimal reference)",
+        "fetch (f), api (g: the post API under load against a minimal reference); worst "
+        "(another user's latency while the worst inputs are sent) runs only when named",
     )
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--embedded", action="store_true")
@@ -46,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         if {"steady", "burst", "limit"} & set(args.only):
             pipeline = importlib.import_module("herald_bench.pipeline")
             results.update(pipeline.run(infra, args.only, quick=args.quick))
+        if "worst" in args.only:
+            worst = importlib.import_module("herald_bench.worst")
+            results["worst"] = worst.run(infra, quick=args.quick)
         if {"besttimes", "fetch"} & set(args.only):
             analytics = importlib.import_module("herald_bench.analytics")
             results.update(analytics.run(infra, args.only, quick=args.quick))

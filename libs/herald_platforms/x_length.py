@@ -377,7 +377,11 @@ def _class(chars: frozenset[str]) -> str:
     return "[" + "".join(f"\\U{ord(c):08x}" for c in sorted(chars)) + "]"
 
 
-_SEQUENCE_START = re.compile(f"{_class(frozenset(_TRIE))}(?={_class(_SEQUENCE_SECOND)})")
+_SEQUENCE_FIRST = frozenset(_TRIE)
+# Every sequence's second code point is one of a few dozen (ZWJ, VS16, skin tones, the
+# keycap, regional indicators, tags), none of them ASCII: looking for those is quick.
+_SEQUENCE_SECOND_CHAR = re.compile(_class(_SEQUENCE_SECOND))
+assert all(not c.isascii() for c in _SEQUENCE_SECOND)
 _LIGHT_SINGLE = re.compile(_class(LIGHT_SINGLES))
 
 
@@ -402,10 +406,12 @@ def emoji_sequences(text: str) -> Iterator[tuple[int, int]]:
     a single one ends at the next place, so leaving those out moves no other match. (They
     weigh 2 either way, except © and ®, which ``weighted_length`` counts on its own.)
     """
+    if text.isascii():
+        return
     pos = 0
-    for candidate in _SEQUENCE_START.finditer(text):
-        start = candidate.start()
-        if start < pos:
+    for second in _SEQUENCE_SECOND_CHAR.finditer(text):
+        start = second.start() - 1
+        if start < pos or text[start] not in _SEQUENCE_FIRST:
             continue
         end = _sequence_end(text, start)
         if end is not None and end - start > 1:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -30,7 +29,13 @@ from herald_post_api.auth.security import dummy_hash
 from herald_post_api.auth.throttle import LoginThrottle
 from herald_post_api.calendar.router import router as calendar_router
 from herald_post_api.deps import bind_post_id
-from herald_post_api.middleware import BodySizeLimit, RefuseNul, SecurityHeaders
+from herald_post_api.cpu import CpuPool, default_size
+from herald_post_api.middleware import (
+    BodySizeLimit,
+    LargeBodyGate,
+    RefuseNul,
+    SecurityHeaders,
+)
 from herald_post_api.notifications.router import router as notifications_router
 from herald_post_api.posts.attempts import router as attempts_router
 from herald_post_api.posts.bulk_router import router as bulk_router
@@ -87,11 +92,14 @@ def create_app(
             settings.login_attempts_per_address,
             settings.login_window_seconds,
         )
+        cpu = CpuPool(settings.cpu_threads or default_size())
+        app.state.cpu = cpu
         # Made now, so the first login for an unknown email is not the one that pays for it.
-        await asyncio.to_thread(dummy_hash)
+        await cpu.run(dummy_hash)
         try:
             yield
         finally:
+            cpu.close()
             await http.aclose()
             await redis.aclose()
             await engine.dispose()
@@ -114,6 +122,7 @@ def create_app(
     app.state.webhook_destinations = webhook_destinations(settings, resolver)
     problems.install(app)
     app.add_middleware(RefuseNul)
+    app.add_middleware(LargeBodyGate, threshold=settings.large_body_bytes)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     origins = [o.strip().rstrip("/") for o in settings.cors_origins.split(",") if o.strip()]
     if origins:

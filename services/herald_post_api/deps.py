@@ -22,6 +22,7 @@ from herald_db.models import User
 from herald_db.repositories import users as users_repo
 from herald_post_api.auth.security import TokenError, decode_access_token
 from herald_post_api.auth.throttle import LoginThrottle
+from herald_post_api.cpu import CpuPool
 from herald_post_api.settings import PostApiSettings
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,11 @@ async def get_box(request: Request) -> SecretBox:
 async def get_webhook_destinations(request: Request) -> Destinations:
     destinations: Destinations = request.app.state.webhook_destinations
     return destinations
+
+
+async def get_cpu(request: Request) -> CpuPool:
+    cpu: CpuPool = request.app.state.cpu
+    return cpu
 
 
 async def get_login_throttle(request: Request) -> LoginThrottle:
@@ -110,6 +116,7 @@ BoxDep = Annotated[SecretBox, Depends(get_box)]
 RedisDep = Annotated[Redis, Depends(get_redis)]
 WebhookDestinationsDep = Annotated[Destinations, Depends(get_webhook_destinations)]
 LoginThrottleDep = Annotated[LoginThrottle, Depends(get_login_throttle)]
+CpuDep = Annotated[CpuPool, Depends(get_cpu)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 

@@ -1,8 +1,9 @@
-"""ASGI middleware: a cap on request body size (413 past it), NUL characters refused (422),
-security headers."""
+"""ASGI middleware: a cap on request body size (413 past it), large bodies taking turns, NUL
+characters refused (422), security headers."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 from urllib.parse import parse_qsl
@@ -258,3 +259,35 @@ class RefuseNul:
             }
         )
         await send({"type": "http.response.body", "body": data})
+
+
+class LargeBodyGate:
+    """Requests with large bodies take turns: at most ``concurrency`` at once.
+
+    Reading, parsing and checking a body of hundreds of kilobytes takes the event loop for
+    milliseconds at a time; several at once would take it from everyone else. Small
+    requests never wait here, so a flood of large ones slows only itself. A request whose
+    size is not announced (chunked) counts as large.
+    """
+
+    def __init__(self, app: ASGIApp, *, threshold: int, concurrency: int = 1) -> None:
+        self.app = app
+        self.threshold = threshold
+        self._turns = asyncio.Semaphore(concurrency)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        length: int | None = None
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    length = int(value)
+                except ValueError:
+                    length = None
+        if length is not None and length <= self.threshold:
+            await self.app(scope, receive, send)
+            return
+        async with self._turns:
+            await self.app(scope, receive, send)

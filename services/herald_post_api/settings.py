@@ -17,6 +17,9 @@ class PostApiSettings(
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     max_body_bytes: int = 1024 * 1024
+    # Bodies larger than this are read and checked one request at a time (small ones never
+    # wait for them).
+    large_body_bytes: int = 64 * 1024
     page_size_default: int = 50
     page_size_max: int = 200
     idempotency_ttl_hours: int = 24
@@ -25,6 +28,9 @@ class PostApiSettings(
     login_attempts_per_account: int = 10
     login_attempts_per_address: int = 50
     login_window_seconds: int = 900
+    # Threads for Argon2 hashes and long content checks, at most this many at once;
+    # empty: one less than the machine's cores (at least one).
+    cpu_threads: int | None = None
     # Prefix of the Redis keys the API writes (login throttling).
     redis_prefix: str = "herald"
     # Browser origins allowed to call the API (comma-separated, e.g.

@@ -10,7 +10,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from herald_post_api.auth import service
 from herald_post_api.auth.schemas import TokenRead, UserRegister
 from herald_post_api.auth.security import create_access_token
-from herald_post_api.deps import ClockDep, LoginThrottleDep, SessionDep, SettingsDep
+from herald_post_api.deps import ClockDep, CpuDep, LoginThrottleDep, SessionDep, SettingsDep
 from herald_post_api.openapi import problems
 from herald_post_api.users.schemas import UserRead
 
@@ -24,8 +24,8 @@ router = APIRouter(prefix="/v1/auth", tags=["auth"])
     responses=problems(409, 422),
     summary="Create a user",
 )
-async def register(data: UserRegister, session: SessionDep) -> UserRead:
-    user = await service.register(session, data)
+async def register(data: UserRegister, session: SessionDep, cpu: CpuDep) -> UserRead:
+    user = await service.register(session, cpu, data)
     return UserRead.model_validate(user)
 
 
@@ -44,9 +44,10 @@ async def token(
     settings: SettingsDep,
     clock: ClockDep,
     throttle: LoginThrottleDep,
+    cpu: CpuDep,
 ) -> TokenRead:
     attempt = await throttle.begin(form.username, request.client.host if request.client else "")
-    user = await service.authenticate(session, form.username, form.password)
+    user = await service.authenticate(session, cpu, form.username, form.password)
     await throttle.succeeded(attempt)
     access = create_access_token(
         str(user.id), settings.jwt_secret, now=clock(), ttl=settings.jwt_ttl_seconds

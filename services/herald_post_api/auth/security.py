@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import secrets
 from datetime import datetime, timedelta
@@ -13,6 +12,8 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
 
+from herald_post_api.cpu import CpuPool
+
 _hasher = PasswordHasher()
 ISSUER = "herald"
 
@@ -21,19 +22,20 @@ class TokenError(Exception):
     pass
 
 
-async def hash_password(password: str) -> str:
-    # argon2 is deliberately slow: keep it off the event loop.
-    return await asyncio.to_thread(_hasher.hash, password)
+async def hash_password(cpu: CpuPool, password: str) -> str:
+    # argon2 is deliberately slow: off the event loop, and never more at once than the pool.
+    return await cpu.run(_hasher.hash, password)
 
 
-async def verify_password(password_hash: str, password: str) -> bool:
-    def check() -> bool:
-        try:
-            return _hasher.verify(password_hash, password)
-        except (VerificationError, InvalidHashError):
-            return False
+def _check(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
-    return await asyncio.to_thread(check)
+
+async def verify_password(cpu: CpuPool, password_hash: str, password: str) -> bool:
+    return await cpu.run(_check, password_hash, password)
 
 
 @functools.cache
@@ -42,9 +44,9 @@ def dummy_hash() -> str:
     return _hasher.hash(secrets.token_urlsafe(24))
 
 
-async def verify_dummy(password: str) -> None:
+async def verify_dummy(cpu: CpuPool, password: str) -> None:
     """Spend the time a real check costs, for an email no account has."""
-    await verify_password(dummy_hash(), password)
+    await verify_password(cpu, dummy_hash(), password)
 
 
 def _key(secret: str) -> OctKey:

@@ -26,6 +26,7 @@ from herald_db.enums import PostStatus
 from herald_db.models import Post, User
 from herald_db.repositories import accounts as accounts_repo
 from herald_db.repositories import posts as posts_repo
+from herald_post_api.cpu import CpuPool
 from herald_post_api.posts import service
 from herald_post_api.posts.bulk_schemas import MAX_ROWS, BatchResult, RowProblem, RowResult
 from herald_post_api.posts.schemas import PostCreate
@@ -92,6 +93,33 @@ def check_row(row: Row, user: User, active: set[Any], now: datetime, name: Field
     return post
 
 
+def _text_size(values: Any) -> int:
+    if not isinstance(values, dict):
+        return 0
+    variants = values.get("content_variants")
+    texts = [values.get("content"), *(variants.values() if isinstance(variants, dict) else ())]
+    return sum(len(t) for t in texts if isinstance(t, str))
+
+
+def _check_rows(
+    rows: Sequence[Row], user: User, active: set[Any], now: datetime, name: FieldNamer
+) -> tuple[dict[int, dict[str, Any]], list[tuple[Row, Post]]]:
+    """Each row's problem, or the post it makes (no database work: it may run off the loop)."""
+    problems: dict[int, dict[str, Any]] = {}
+    good: list[tuple[Row, Post]] = []
+    for row in rows:
+        if row.problem is not None:
+            problems[row.index] = row.problem
+            continue
+        try:
+            good.append((row, check_row(row, user, active, now, name)))
+        except ValidationError as exc:
+            problems[row.index] = _invalid(exc, name)
+        except AppError as exc:
+            problems[row.index] = _renamed(exc.problem(), name)
+    return problems, good
+
+
 async def create_many(
     session: AsyncSession,
     user: User,
@@ -99,6 +127,7 @@ async def create_many(
     now: datetime,
     *,
     field_name: FieldNamer = dotted,
+    cpu: CpuPool | None = None,
 ) -> BatchResult:
     """Check every row, insert the good ones together, and say what became of each."""
     if len(rows) > MAX_ROWS:
@@ -107,18 +136,10 @@ async def create_many(
             limit=MAX_ROWS,
         )
     active = await accounts_repo.active_platforms(session, user.id)
-    problems: dict[int, dict[str, Any]] = {}
-    good: list[tuple[Row, Post]] = []
-    for row in rows:
-        if row.problem is not None:
-            problems[row.index] = row.problem
-            continue
-        try:
-            good.append((row, check_row(row, user, active, now, field_name)))
-        except ValidationError as exc:
-            problems[row.index] = _invalid(exc, field_name)
-        except AppError as exc:
-            problems[row.index] = _renamed(exc.problem(), field_name)
+    size = sum(_text_size(row.values) for row in rows)
+    problems, good = await service.off_loop(
+        cpu, size, _check_rows, rows, user, active, now, field_name
+    )
     created = await posts_repo.insert_many(
         session, [{c: getattr(post, c) for c in _COLUMNS} for _, post in good]
     )

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
 from herald_db.models import User
-from herald_post_api.deps import CurrentUser, Now, SessionDep, SettingsDep
+from herald_post_api.cpu import CpuPool
+from herald_post_api.deps import CpuDep, CurrentUser, Now, SessionDep, SettingsDep
 from herald_post_api.openapi import problems
 from herald_post_api.posts import bulk, csv_rows, idempotency
 from herald_post_api.posts.bulk_schemas import (
@@ -69,6 +70,7 @@ async def _run(
     fingerprint: str,
     rows: list[bulk.Row],
     field_name: bulk.FieldNamer,
+    cpu: CpuPool,
 ) -> Response:
     """Replay an earlier answer for the key, or create the rows and keep the answer."""
     key = idempotency.validate_key(key) if key is not None else None
@@ -89,7 +91,7 @@ async def _run(
                 status_code=earlier.status_code or 200,
                 headers={"Idempotent-Replayed": "true"},
             )
-    result = await bulk.create_many(session, user, rows, now, field_name=field_name)
+    result = await bulk.create_many(session, user, rows, now, field_name=field_name, cpu=cpu)
     body = result.model_dump(mode="json")
     if key is not None:
         await idempotency.store(session, user_id=user.id, key=key, status_code=200, body=body)
@@ -113,6 +115,7 @@ async def create_batch(
     session: SessionDep,
     settings: SettingsDep,
     now: Now,
+    cpu: CpuDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     fingerprint = idempotency.request_hash(data.model_dump(mode="json"))
@@ -126,6 +129,7 @@ async def create_batch(
         fingerprint,
         [bulk.Row(index=i, values=item) for i, item in enumerate(data.posts)],
         bulk.dotted,
+        cpu,
     )
 
 
@@ -171,6 +175,7 @@ async def import_csv(
     session: SessionDep,
     settings: SettingsDep,
     now: Now,
+    cpu: CpuDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     data = await _csv_bytes(request)
@@ -187,6 +192,7 @@ async def import_csv(
         hashlib.sha256(data).hexdigest(),
         rows,
         csv_rows.column_of,
+        cpu,
     )
 
 

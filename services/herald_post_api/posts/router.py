@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from herald_common.errors import Unprocessable
 from herald_db.enums import Platform, PostStatus
 from herald_db.repositories import posts as posts_repo
-from herald_post_api.deps import CurrentUser, Now, SessionDep, SettingsDep
+from herald_post_api.deps import CpuDep, CurrentUser, Now, SessionDep, SettingsDep
 from herald_post_api.fields import Cursor, IsoDateTime
 from herald_post_api.openapi import problems
 from herald_post_api.posts import idempotency, service
@@ -40,6 +40,7 @@ async def create_post(
     session: SessionDep,
     settings: SettingsDep,
     now: Now,
+    cpu: CpuDep,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -68,7 +69,7 @@ async def create_post(
                 status_code=earlier.status_code or 200,
                 headers={"Idempotent-Replayed": "true"},
             )
-    post = await service.create(session, user, data, now)
+    post = await service.create(session, user, data, now, cpu)
     body = service.to_read(post, user).model_dump(mode="json")
     if key is not None:
         await idempotency.store(session, user_id=user.id, key=key, status_code=201, body=body)
@@ -147,9 +148,14 @@ async def get_post(post_id: uuid.UUID, user: CurrentUser, session: SessionDep) -
     summary="Edit a DRAFT or SCHEDULED post",
 )
 async def update_post(
-    post_id: uuid.UUID, data: PostUpdate, user: CurrentUser, session: SessionDep, now: Now
+    post_id: uuid.UUID,
+    data: PostUpdate,
+    user: CurrentUser,
+    session: SessionDep,
+    now: Now,
+    cpu: CpuDep,
 ) -> PostRead:
-    post = await service.update(session, user, post_id, data, now)
+    post = await service.update(session, user, post_id, data, now, cpu)
     return service.to_read(post, user)
 
 
@@ -164,9 +170,10 @@ async def schedule_post(
     user: CurrentUser,
     session: SessionDep,
     now: Now,
+    cpu: CpuDep,
     data: PostSchedule | None = None,
 ) -> PostRead:
-    post = await service.schedule(session, user, post_id, data or PostSchedule(), now)
+    post = await service.schedule(session, user, post_id, data or PostSchedule(), now, cpu)
     return service.to_read(post, user)
 
 

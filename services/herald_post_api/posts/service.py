@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import Row, func
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +23,7 @@ from herald_db.repositories import accounts as accounts_repo
 from herald_db.repositories import posts as posts_repo
 from herald_platforms import rules
 from herald_post_api import pagination
+from herald_post_api.cpu import CpuPool
 from herald_post_api.posts.schemas import (
     PlatformResultRead,
     PostCreate,
@@ -153,8 +154,40 @@ def to_read(
     )
 
 
-async def _validate_for_status(session: AsyncSession, post: Post, user: User) -> None:
-    check_content(post.content, post.content_variants, post.platforms, len(post.media_urls))
+# Texts up to this many characters in all are checked on the event loop; longer ones in
+# the CPU pool: X's weighted length is linear, but 100,000 characters still take tens of
+# milliseconds that every other request would wait for.
+INLINE_TEXT = 2_000
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def text_size(content: str, variants: Mapping[Any, str] | None) -> int:
+    return len(content) + sum(len(v) for v in (variants or {}).values())
+
+
+async def off_loop(
+    cpu: CpuPool | None, size: int, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """``fn(*args)``, in the CPU pool when ``size`` characters of text make it long."""
+    if cpu is None or size <= INLINE_TEXT:
+        return fn(*args, **kwargs)
+    return await cpu.run(fn, *args, **kwargs)
+
+
+async def _validate_for_status(
+    session: AsyncSession, post: Post, user: User, cpu: CpuPool | None = None
+) -> None:
+    await off_loop(
+        cpu,
+        text_size(post.content, post.content_variants),
+        check_content,
+        post.content,
+        post.content_variants,
+        post.platforms,
+        len(post.media_urls),
+    )
     if post.status is PostStatus.SCHEDULED:
         await check_accounts(session, user, post.platforms)
 
@@ -176,8 +209,12 @@ NEW_POST_COLUMNS = (
 )
 
 
-async def create(session: AsyncSession, user: User, data: PostCreate, now: datetime) -> Post:
-    post = build(user, data, now)
+async def create(
+    session: AsyncSession, user: User, data: PostCreate, now: datetime, cpu: CpuPool | None = None
+) -> Post:
+    post = await off_loop(
+        cpu, text_size(data.content, data.content_variants), build, user, data, now
+    )
     if post.status is PostStatus.SCHEDULED:
         await check_accounts(session, user, post.platforms)
     # One INSERT ... RETURNING: no unit-of-work flush, and the columns the database made
@@ -247,7 +284,12 @@ def _ensure_editable(post: Post, action: str) -> None:
 
 
 async def update(
-    session: AsyncSession, user: User, post_id: uuid.UUID, data: PostUpdate, now: datetime
+    session: AsyncSession,
+    user: User,
+    post_id: uuid.UUID,
+    data: PostUpdate,
+    now: datetime,
+    cpu: CpuPool | None = None,
 ) -> Post:
     post = await get(session, user, post_id, lock=True)
     _ensure_editable(post, "edited")
@@ -274,14 +316,19 @@ async def update(
         else:
             post.scheduled_at = resolve_scheduled_at(data.scheduled_at, data.timezone, user, now)
             post.timezone = data.timezone or user.timezone
-    await _validate_for_status(session, post, user)
+    await _validate_for_status(session, post, user, cpu)
     await session.flush()
     await session.refresh(post)
     return post
 
 
 async def schedule(
-    session: AsyncSession, user: User, post_id: uuid.UUID, data: PostSchedule, now: datetime
+    session: AsyncSession,
+    user: User,
+    post_id: uuid.UUID,
+    data: PostSchedule,
+    now: datetime,
+    cpu: CpuPool | None = None,
 ) -> Post:
     post = await get(session, user, post_id, lock=True)
     _ensure_editable(post, "scheduled")
@@ -295,7 +342,7 @@ async def schedule(
             "The post's scheduled_at is in the past; give a new one.", field="scheduled_at"
         )
     post.status = PostStatus.SCHEDULED
-    await _validate_for_status(session, post, user)
+    await _validate_for_status(session, post, user, cpu)
     await session.flush()
     await session.refresh(post)
     return post
