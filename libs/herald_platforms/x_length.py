@@ -137,11 +137,6 @@ def _is_domain_char(char: str) -> bool:
     return _DOMAIN_CHAR.fullmatch(char) is not None
 
 
-@lru_cache(maxsize=4096)
-def _is_before_char(char: str) -> bool:
-    return _BEFORE_CHAR.fullmatch(char) is not None
-
-
 def _dots(text: str) -> list[int]:
     return [m.start() for m in _DOT.finditer(text)]
 
