@@ -8,7 +8,10 @@ from herald_post_api.fields import TimeZoneName
 
 
 class UserRegister(BaseModel):
-    email: EmailStr
+    email: EmailStr = Field(
+        description="An address mail can reach: a quoted local part, an IP address after "
+        "the @ or a special-use domain (.test, .invalid, .localhost, ...) is refused (422)."
+    )
     password: str = Field(min_length=8, max_length=256)
     timezone: TimeZoneName = "UTC"
 
