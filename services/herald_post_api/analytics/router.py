@@ -61,7 +61,7 @@ async def weekly_summary(
         str | None,
         Query(
             description="ISO week, YYYY-Www (e.g. 2026-W44); default: the current local week",
-            pattern=r"^\d{4}-W\d{2}$",
+            pattern=r"^\d{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$",
             examples=["2026-W44"],
         ),
     ] = None,

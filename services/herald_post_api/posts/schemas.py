@@ -21,6 +21,7 @@ SCHEDULED_AT_DOC = (
 )
 MAX_MEDIA = 20
 MAX_CONTENT = 100_000
+PLATFORMS_DOC = "The platforms to publish on, each at most once."
 
 
 class _PostFields(BaseModel):
@@ -28,8 +29,10 @@ class _PostFields(BaseModel):
 
     content: str | None = Field(None, max_length=MAX_CONTENT)
     media_urls: list[AnyHttpUrl] | None = Field(None, max_length=MAX_MEDIA)
+    # Distinct platforms, so at most the four there are: the schema says uniqueItems and
+    # leaves maxItems out (a list of five could only repeat one).
     platforms: list[Platform] | None = Field(
-        None, min_length=1, max_length=4, json_schema_extra={"uniqueItems": True}
+        None, min_length=1, description=PLATFORMS_DOC, json_schema_extra={"uniqueItems": True}
     )
     content_variants: dict[Platform, Annotated[str, Field(max_length=MAX_CONTENT)]] | None = Field(
         None, description="Optional text per platform, used instead of `content` there."
@@ -50,7 +53,7 @@ class _PostFields(BaseModel):
 class PostCreate(_PostFields):
     content: str = Field("", max_length=MAX_CONTENT)
     platforms: list[Platform] = Field(
-        min_length=1, max_length=4, json_schema_extra={"uniqueItems": True}
+        min_length=1, description=PLATFORMS_DOC, json_schema_extra={"uniqueItems": True}
     )
     status: Literal["DRAFT", "SCHEDULED"] | None = Field(
         None,
