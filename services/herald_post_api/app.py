@@ -29,8 +29,8 @@ from herald_post_api.auth.router import router as auth_router
 from herald_post_api.auth.security import dummy_hash
 from herald_post_api.auth.throttle import LoginThrottle
 from herald_post_api.calendar.router import router as calendar_router
-from herald_post_api.deps import bind_post_id
 from herald_post_api.cpu import CpuPool, default_size
+from herald_post_api.deps import bind_post_id
 from herald_post_api.middleware import (
     BodySizeLimit,
     LargeBodyGate,
