@@ -19,6 +19,14 @@ Check = Callable[[], Awaitable[None]]
 
 
 def postgres_check(engine: AsyncEngine) -> Check:
+    """Readiness: a connection from the pool answers ``SELECT 1``.
+
+    The one SQL outside ``herald_db.repositories``, and on purpose: it reads no table of
+    Herald's (it asks the server to answer, nothing more), and it runs on the engine, not in
+    a session, so it has no place among the repositories. The guard test in
+    tests/test_repository.py allows exactly this import of ``text``.
+    """
+
     async def check() -> None:
         async with engine.connect() as conn:
             await conn.execute(text("SELECT 1"))

@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from herald_accounts import TokenStore, UnreadableCredentials
@@ -162,10 +161,8 @@ class Collector:
         if not ids:
             return {}
         async with session_scope(self.sessionmaker) as session:
-            rows = await session.execute(
-                select(PublishingAccount).where(PublishingAccount.id.in_(list(ids)))
-            )
-            return {a.id: a for a in rows.scalars()}
+            found = await publishing.accounts_by_id(session, ids)
+            return {account_id: account for account_id, account in found.items()}
 
     # -- one (platform, account) ------------------------------------------------------
 

@@ -8,9 +8,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, or_
-
 from herald_common.errors import Unprocessable
+from herald_db.repositories.pagination import Position
 
 T = TypeVar("T")
 
@@ -34,18 +33,14 @@ def decode(cursor: str) -> tuple[datetime, uuid.UUID]:
         raise Unprocessable("The cursor is not valid.", field="cursor") from exc
 
 
-def after(
-    stmt: Select[Any], created: Any, row_id: Any, cursor: str | None, limit: int
-) -> Select[Any]:
-    """``stmt`` newest first from just past ``cursor``, one row more than ``limit``."""
-    if cursor:
-        at, rid = decode(cursor)
-        stmt = stmt.where(or_(created < at, and_(created == at, row_id < rid)))
-    return stmt.order_by(created.desc(), row_id.desc()).limit(limit + 1)
+def position(cursor: str | None) -> Position | None:
+    """Where the page after ``cursor`` starts (None: at the newest row)."""
+    return decode(cursor) if cursor else None
 
 
 def cut(rows: Sequence[T], limit: int) -> tuple[list[T], str | None]:
-    """The page and the cursor for the next one (None on the last page)."""
+    """The page and the cursor for the next one (None on the last page), from up to
+    ``limit + 1`` rows read newest first."""
     page = list(rows[:limit])
     if len(rows) <= limit:
         return page, None

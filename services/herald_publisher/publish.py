@@ -39,7 +39,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from herald_accounts import StoredTokens, TokenStore, UnreadableCredentials
@@ -569,9 +568,7 @@ async def _record(
         metrics.PLATFORM_SECONDS.labels(work.platform.value).observe(took)
         if outcome.kind is AttemptOutcome.AUTH:
             reconnect[work.account_id] = (work.user_id, work.platform, outcome.error or "")
-    if result_rows:
-        await session.execute(update(PostPlatformResult), result_rows)
-        await session.execute(update(PublishAttempt), attempt_rows)
+    await publishing.record_outcomes(session, result_rows, attempt_rows)
     for work in works:
         if work.capped is not None:
             await publishing.tell_usage_capped(

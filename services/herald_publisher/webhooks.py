@@ -6,14 +6,12 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from herald_common import metrics
 from herald_common.logging import log_context
 from herald_common.netguard import UnsafeDestination
 from herald_common.webhooks import Outcome, send
 from herald_db.enums import DeliveryStatus
-from herald_db.models import WebhookDelivery, WebhookEndpoint
+from herald_db.repositories import webhooks as webhooks_repo
 from herald_db.session import session_scope
 
 
@@ -34,14 +32,7 @@ async def _deliver(ctx: dict[str, Any], delivery_id: str, attempt: int) -> str:
     clock = ctx["clock"]
     box = ctx["box"]
     async with session_scope(ctx["sessionmaker"]) as session:
-        row = (
-            await session.execute(
-                select(WebhookDelivery, WebhookEndpoint)
-                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-                .where(WebhookDelivery.id == uuid.UUID(delivery_id))
-                .with_for_update(of=WebhookDelivery, skip_locked=True)
-            )
-        ).one_or_none()
+        row = await webhooks_repo.lock_delivery(session, uuid.UUID(delivery_id))
         if row is None:
             return "skipped"
         delivery, endpoint = row

@@ -6,11 +6,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from herald_db.enums import Platform
-from herald_db.models import PublishingAccount
+from herald_db.models import OAuthState, PublishingAccount
 from herald_db.repositories import events
 
 
@@ -55,6 +55,40 @@ async def get_for_user(
         )
     )
     return rows.scalar_one_or_none()
+
+
+async def by_external_id(
+    session: AsyncSession, user_id: uuid.UUID, platform: Platform, external_account_id: str
+) -> PublishingAccount | None:
+    """The user's account on ``platform`` with the platform's own id, whatever its state."""
+    rows = await session.execute(
+        select(PublishingAccount).where(
+            PublishingAccount.user_id == user_id,
+            PublishingAccount.platform == platform,
+            PublishingAccount.external_account_id == external_account_id,
+        )
+    )
+    return rows.scalar_one_or_none()
+
+
+async def use_oauth_state(
+    session: AsyncSession, state_hash: str, user_id: uuid.UUID, *, now: datetime
+) -> OAuthState | None:
+    """Mark the user's OAuth state used and return it; None when it is unknown, another
+    user's, already used or expired (one UPDATE, so only one caller ever gets it)."""
+    return (
+        await session.execute(
+            update(OAuthState)
+            .where(
+                OAuthState.state_hash == state_hash,
+                OAuthState.user_id == user_id,
+                OAuthState.used_at.is_(None),
+                OAuthState.expires_at > now,
+            )
+            .values(used_at=now)
+            .returning(OAuthState)
+        )
+    ).scalar_one_or_none()
 
 
 async def active_for_platform(

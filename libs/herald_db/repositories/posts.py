@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, insert, or_, select, text
+from sqlalchemy import Row, delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from herald_db.enums import PostStatus
 from herald_db.models import Post, PostPlatformResult
+from herald_db.repositories.pagination import Position, newest_first
 
 DUE_CHANNEL = "herald_due"
 
@@ -49,7 +50,7 @@ async def list_for_user(
     platform: str | None = None,
     scheduled_from: datetime | None = None,
     scheduled_to: datetime | None = None,
-    after: tuple[datetime, uuid.UUID] | None = None,
+    after: Position | None = None,
 ) -> Sequence[Row[Any]]:
     """Rows, newest first by (created_at, id): a total order, so the cursor is stable."""
     stmt = select(_POSTS).where(Post.user_id == user_id)
@@ -61,12 +62,7 @@ async def list_for_user(
         stmt = stmt.where(Post.scheduled_at >= scheduled_from)
     if scheduled_to is not None:
         stmt = stmt.where(Post.scheduled_at < scheduled_to)
-    if after is not None:
-        created, pid = after
-        stmt = stmt.where(
-            or_(Post.created_at < created, and_(Post.created_at == created, Post.id < pid))
-        )
-    stmt = stmt.order_by(Post.created_at.desc(), Post.id.desc()).limit(limit)
+    stmt = newest_first(stmt, Post.created_at, Post.id, after, limit)
     return (await session.execute(stmt)).all()
 
 
@@ -136,6 +132,13 @@ async def result_rows_for(
     for r in rows:
         out[r.post_id].append(r)
     return out
+
+
+def lease_run_out(post: Post) -> None:
+    """Give the post a lease that has already run out on the database's clock (the
+    scheduler compares it there), so the scheduler's next pass hands it out. Written by
+    the caller's next flush."""
+    post.lease_expires_at = func.now()
 
 
 async def delete_post(session: AsyncSession, post: Post) -> None:

@@ -73,6 +73,20 @@ async def close_abandoned_attempts(
     )
 
 
+async def record_outcomes(
+    session: AsyncSession,
+    results: Sequence[dict[str, Any]],
+    attempts: Sequence[dict[str, Any]],
+) -> None:
+    """Finished sends onto their result and attempt rows: ``results`` and ``attempts`` are
+    column values keyed by ``id``. Every row of a list must carry the same keys, so each
+    table gets one executemany (an ORM bulk UPDATE by primary key)."""
+    if results:
+        await session.execute(update(PostPlatformResult), list(results))
+    if attempts:
+        await session.execute(update(PublishAttempt), list(attempts))
+
+
 async def posts_by_id(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Post]:
     rows = await session.execute(select(Post).where(Post.id.in_(list(ids))))
     return {p.id: p for p in rows.scalars()}

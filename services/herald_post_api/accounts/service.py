@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from herald_common.crypto import SecretBox
@@ -122,19 +121,7 @@ async def finish_connect(
     # Single use, and only by the user who started: anyone else bringing the state back
     # (the browser of someone who was sent the link) gets nothing, and the code is never
     # exchanged.
-    row = (
-        await session.execute(
-            update(OAuthState)
-            .where(
-                OAuthState.state_hash == _hash(state),
-                OAuthState.user_id == user.id,
-                OAuthState.used_at.is_(None),
-                OAuthState.expires_at > now,
-            )
-            .values(used_at=now)
-            .returning(OAuthState)
-        )
-    ).scalar_one_or_none()
+    row = await accounts_repo.use_oauth_state(session, _hash(state), user.id, now=now)
     if row is None or row.platform is not platform:
         raise InvalidState(
             "This authorization is unknown, was started by someone else, was already used or "
@@ -152,15 +139,9 @@ async def finish_connect(
         raise AuthorizationDenied(
             f"{platform.value} refused the authorization: {exc.message}", field="code"
         ) from exc
-    existing = (
-        await session.execute(
-            select(PublishingAccount).where(
-                PublishingAccount.user_id == row.user_id,
-                PublishingAccount.platform == platform,
-                PublishingAccount.external_account_id == grant.external_account_id,
-            )
-        )
-    ).scalar_one_or_none()
+    existing = await accounts_repo.by_external_id(
+        session, row.user_id, platform, grant.external_account_id
+    )
     account = existing or PublishingAccount(
         user_id=row.user_id, platform=platform, external_account_id=grant.external_account_id
     )

@@ -6,10 +6,9 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select, update
 
 from herald_common.errors import NotFound
-from herald_db.models import Notification
+from herald_db.repositories import notifications as notifications_repo
 from herald_post_api import pagination
 from herald_post_api.deps import CurrentUser, Now, SessionDep
 from herald_post_api.fields import Cursor
@@ -37,11 +36,10 @@ async def list_notifications(
     cursor: Annotated[Cursor, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> NotificationPage:
-    stmt = select(Notification).where(Notification.user_id == user.id)
-    if unread:
-        stmt = stmt.where(Notification.read_at.is_(None))
-    stmt = pagination.after(stmt, Notification.created_at, Notification.id, cursor, limit)
-    page, nxt = pagination.cut((await session.execute(stmt)).scalars().all(), limit)
+    rows = await notifications_repo.page_for_user(
+        session, user.id, unread=unread, after=pagination.position(cursor), limit=limit + 1
+    )
+    page, nxt = pagination.cut(rows, limit)
     return NotificationPage(
         items=[NotificationRead.model_validate(n) for n in page], next_cursor=nxt
     )
@@ -56,13 +54,7 @@ async def list_notifications(
 async def mark_read(
     notification_id: uuid.UUID, user: CurrentUser, session: SessionDep, now: Now
 ) -> NotificationRead:
-    note = (
-        await session.execute(
-            select(Notification).where(
-                Notification.id == notification_id, Notification.user_id == user.id
-            )
-        )
-    ).scalar_one_or_none()
+    note = await notifications_repo.get_for_user(session, user.id, notification_id)
     if note is None:
         raise NotificationNotFound(f"No notification {notification_id}.")
     if note.read_at is None:
@@ -73,10 +65,4 @@ async def mark_read(
 
 @router.post("/read-all", responses=problems(401), summary="Mark every notification read")
 async def mark_all_read(user: CurrentUser, session: SessionDep, now: Now) -> dict[str, int]:
-    result = await session.execute(
-        update(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        .values(read_at=now)
-        .returning(Notification.id)
-    )
-    return {"marked": len(result.all())}
+    return {"marked": await notifications_repo.mark_all_read(session, user.id, now=now)}

@@ -7,10 +7,9 @@ from datetime import datetime
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
 
 from herald_db.enums import AttemptOutcome, Platform
-from herald_db.models import PublishAttempt
+from herald_db.repositories import attempts as attempts_repo
 from herald_post_api.deps import CurrentUser, SessionDep
 from herald_post_api.openapi import problems
 from herald_post_api.posts import service
@@ -42,9 +41,4 @@ async def list_attempts(
     post_id: uuid.UUID, user: CurrentUser, session: SessionDep
 ) -> list[AttemptRead]:
     post = await service.get(session, user, post_id)
-    rows = await session.execute(
-        select(PublishAttempt)
-        .where(PublishAttempt.post_id == post.id)
-        .order_by(PublishAttempt.started_at, PublishAttempt.id)
-    )
-    return [AttemptRead.model_validate(a) for a in rows.scalars()]
+    return [AttemptRead.model_validate(a) for a in await attempts_repo.for_post(session, post.id)]

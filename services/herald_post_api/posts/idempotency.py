@@ -14,12 +14,11 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from herald_common.errors import Conflict, Unprocessable
 from herald_db.models import IdempotencyKey
+from herald_db.repositories import idempotency as keys
 
 HEADER = "Idempotency-Key"
 # Printable ASCII, with no space at either end (a key is compared after stripping).
@@ -61,35 +60,12 @@ async def claim(
     ttl: timedelta,
 ) -> IdempotencyKey | None:
     """Take the key for this request (returns None) or return the earlier answer to replay."""
-    await session.execute(
-        delete(IdempotencyKey).where(
-            IdempotencyKey.user_id == user_id,
-            IdempotencyKey.key == key,
-            IdempotencyKey.created_at < now - ttl,
-        )
-    )
-    inserted = await session.execute(
-        insert(IdempotencyKey)
-        .values(
-            id=uuid.uuid4(),
-            user_id=user_id,
-            key=key,
-            method=method,
-            path=path,
-            request_hash=fingerprint,
-        )
-        .on_conflict_do_nothing(index_elements=["user_id", "key"])
-        .returning(IdempotencyKey.id)
-    )
-    if inserted.scalar_one_or_none() is not None:
+    await keys.drop_expired(session, user_id, key, before=now - ttl)
+    if await keys.take(
+        session, user_id=user_id, key=key, method=method, path=path, request_hash=fingerprint
+    ):
         return None
-    row = (
-        await session.execute(
-            select(IdempotencyKey).where(
-                IdempotencyKey.user_id == user_id, IdempotencyKey.key == key
-            )
-        )
-    ).scalar_one()
+    row = await keys.get(session, user_id, key)
     if row.request_hash != fingerprint or row.path != path or row.method != method:
         raise IdempotencyKeyReused(
             f"This {HEADER} was used with a different request; use a new key.", field=HEADER
@@ -105,13 +81,7 @@ async def claim(
 async def store(
     session: AsyncSession, *, user_id: uuid.UUID, key: str, status_code: int, body: dict[str, Any]
 ) -> None:
-    row = (
-        await session.execute(
-            select(IdempotencyKey).where(
-                IdempotencyKey.user_id == user_id, IdempotencyKey.key == key
-            )
-        )
-    ).scalar_one()
+    row = await keys.get(session, user_id, key)
     row.status_code = status_code
     row.response_body = body
     await session.flush()

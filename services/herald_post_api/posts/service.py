@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import Row, func
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from herald_common.errors import Conflict, NotFound, Unprocessable
@@ -405,9 +405,8 @@ async def retry(session: AsyncSession, user: User, post_id: uuid.UUID, now: date
         r.next_attempt_at = None
     post.status = PostStatus.PUBLISHING
     post.completed_at = None
-    # A lease that has already run out on the database's clock (the scheduler compares it
-    # there): the scheduler's next pass hands the post out.
-    post.lease_expires_at = func.now()
+    # A lease that has already run out: the scheduler's next pass hands the post out.
+    posts_repo.lease_run_out(post)
     await session.flush()
     await session.refresh(post)
     await posts_repo.notify_due(session, now)

@@ -6,9 +6,8 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
-from sqlalchemy import delete, select
 
-from herald_db.models import WebhookDelivery, WebhookEndpoint
+from herald_db.repositories import webhooks as webhooks_repo
 from herald_post_api import pagination
 from herald_post_api.deps import BoxDep, CurrentUser, SessionDep, WebhookDestinationsDep
 from herald_post_api.fields import Cursor
@@ -60,12 +59,7 @@ async def create_webhook(
     summary="The caller's webhook endpoints",
 )
 async def list_webhooks(user: CurrentUser, session: SessionDep) -> list[WebhookRead]:
-    rows = await session.execute(
-        select(WebhookEndpoint)
-        .where(WebhookEndpoint.user_id == user.id)
-        .order_by(WebhookEndpoint.created_at)
-    )
-    return [service.to_read(e) for e in rows.scalars()]
+    return [service.to_read(e) for e in await webhooks_repo.endpoints_for_user(session, user.id)]
 
 
 @router.get(
@@ -114,7 +108,7 @@ async def update_webhook(
 )
 async def delete_webhook(webhook_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Response:
     endpoint = await service.get(session, user, webhook_id)
-    await session.execute(delete(WebhookEndpoint).where(WebhookEndpoint.id == endpoint.id))
+    await webhooks_repo.delete_endpoint(session, endpoint.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -144,7 +138,8 @@ async def deliveries(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> DeliveryPage:
     endpoint = await service.get(session, user, webhook_id)
-    stmt = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
-    stmt = pagination.after(stmt, WebhookDelivery.created_at, WebhookDelivery.id, cursor, limit)
-    page, nxt = pagination.cut((await session.execute(stmt)).scalars().all(), limit)
+    rows = await webhooks_repo.deliveries_page(
+        session, endpoint.id, after=pagination.position(cursor), limit=limit + 1
+    )
+    page, nxt = pagination.cut(rows, limit)
     return DeliveryPage(items=[DeliveryRead.model_validate(d) for d in page], next_cursor=nxt)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from herald_common.crypto import SecretBox
@@ -12,6 +11,7 @@ from herald_common.errors import NotFound, Unprocessable
 from herald_common.netguard import Destinations, UnsafeDestination
 from herald_common.webhooks import new_secret
 from herald_db.models import User, WebhookEndpoint
+from herald_db.repositories import webhooks as webhooks_repo
 from herald_post_api.webhooks.schemas import WebhookRead, WebhookWithSecret
 
 
@@ -46,13 +46,7 @@ def to_read(e: WebhookEndpoint) -> WebhookRead:
 
 
 async def get(session: AsyncSession, user: User, webhook_id: uuid.UUID) -> WebhookEndpoint:
-    row = (
-        await session.execute(
-            select(WebhookEndpoint).where(
-                WebhookEndpoint.id == webhook_id, WebhookEndpoint.user_id == user.id
-            )
-        )
-    ).scalar_one_or_none()
+    row = await webhooks_repo.endpoint_for_user(session, user.id, webhook_id)
     if row is None:
         raise WebhookNotFound(f"No webhook {webhook_id}.")
     return row
