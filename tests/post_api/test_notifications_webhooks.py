@@ -50,6 +50,18 @@ async def test_notifications_list_read_and_scope(client, sessionmaker):
     unread = (await client.get("/v1/notifications?unread=true", headers=me.headers)).json()
     assert len(unread["items"]) == 3
     assert (await client.get("/v1/notifications", headers=other.headers)).json()["items"] == []
+    # Read-all marks the caller's unread ones, and only the caller's.
+    await _emit(sessionmaker, other.id, "post.failed", f"o-{uuid.uuid4()}")
+    r = await client.post("/v1/notifications/read-all", headers=me.headers)
+    assert r.status_code == 200
+    assert r.json() == {"marked": 3}
+    assert (await client.post("/v1/notifications/read-all", headers=me.headers)).json() == {
+        "marked": 0
+    }
+    unread = (await client.get("/v1/notifications?unread=true", headers=me.headers)).json()
+    assert unread["items"] == []
+    theirs = (await client.get("/v1/notifications?unread=true", headers=other.headers)).json()
+    assert len(theirs["items"]) == 1
 
 
 async def test_webhook_secret_shown_once_and_encrypted(client, sessionmaker):
@@ -140,6 +152,19 @@ async def test_webhook_endpoints_are_scoped(client, sessionmaker):
     log = (await client.get(f"/v1/webhooks/{hid}/deliveries", headers=me.headers)).json()
     assert [d["event_type"] for d in log["items"]] == ["post.published"]
     assert log["items"][0]["status"] == "PENDING"
+    # Pages of the log, newest first, each delivery once.
+    for i in range(2):
+        await _emit(sessionmaker, me.id, "post.failed", f"w-{uuid.uuid4()}-{i}")
+    url = f"/v1/webhooks/{hid}/deliveries"
+    page = (await client.get(f"{url}?limit=2", headers=me.headers)).json()
+    rest = (await client.get(f"{url}?cursor={page['next_cursor']}", headers=me.headers)).json()
+    assert rest["next_cursor"] is None
+    seen = page["items"] + rest["items"]
+    assert [d["event_type"] for d in seen] == ["post.failed", "post.failed", "post.published"]
+    assert len({d["id"] for d in seen}) == 3
+    assert (await client.delete(f"/v1/webhooks/{hid}", headers=me.headers)).status_code == 204
+    assert (await client.get(f"/v1/webhooks/{hid}", headers=me.headers)).status_code == 404
+    assert (await client.get("/v1/webhooks", headers=me.headers)).json() == []
 
 
 async def test_attempts_list_is_scoped(client, sessionmaker, box):
