@@ -493,9 +493,13 @@ async def tally(db_url: str, sim: SimClient) -> dict[str, Any]:
             failed_kinds[r["error_kind"] or "?"] += 1
             if at_sim[(r["platform"], key)]:
                 failed_but_live.append(pair)
+    histories = await _histories(db_url, items, twice[:20] + failed_but_live[:20])
     return {
         "published_twice": len(twice),
         "published_twice_pairs": twice[:20],
+        # For each pair published twice or failed but live: what the simulator holds and
+        # every attempt, in order.
+        "histories": histories,
         # A post that never settled, or a platform marked published that the simulator
         # never got.
         "lost": len(unsettled_posts) + len(lost),
@@ -505,10 +509,53 @@ async def tally(db_url: str, sim: SimClient) -> dict[str, Any]:
         "posts_by_status": statuses,
         "platform_results_failed_by_kind": dict(failed_kinds),
         "failed_but_live_at_simulator": len(failed_but_live),
+        "failed_but_live_pairs": failed_but_live[:20],
         "published_at_simulator": len(items),
         "untagged_at_simulator": untagged,
         "attempts_by_outcome": {r["outcome"]: int(r["n"]) for r in outcomes},
     }
+
+
+async def _histories(
+    db_url: str, items: list[dict[str, Any]], pairs: list[str]
+) -> dict[str, dict[str, Any]]:
+    """What happened to each doubled pair: its copies at the simulator and its attempts."""
+    if not pairs:
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    conn = await asyncpg.connect(sync_url(db_url))
+    try:
+        for pair in pairs:
+            platform, tag = pair.split(":", 1)
+            copies = [
+                {
+                    "external_id": str(i["external_id"]),
+                    "received_at": i["received_at"],
+                    "request": {k: v for k, v in (i.get("request") or {}).items() if k != "text"},
+                }
+                for i in items
+                if i["platform"] == platform and f"ref {tag}" in (i["text"] or "")
+            ]
+            rows = await conn.fetch(
+                "SELECT a.attempt_no, a.started_at, a.finished_at, a.outcome, a.worker, "
+                "a.error_message, a.external_post_id, r.status, r.error_kind, r.unknown_since, "
+                "r.pending_ref, r.external_post_id AS result_id FROM publish_attempts a "
+                "JOIN post_platform_results r ON r.id = a.result_id JOIN posts p "
+                "ON p.id = a.post_id WHERE r.platform = $1 AND p.content LIKE $2 "
+                "ORDER BY a.attempt_no, a.id",
+                platform,
+                f"%ref {tag}%",
+            )
+            out[pair] = {
+                "copies": copies,
+                "attempts": [
+                    {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in r.items()}
+                    for r in rows
+                ],
+            }
+    finally:
+        await conn.close()
+    return out
 
 
 def run(

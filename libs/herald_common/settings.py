@@ -169,6 +169,10 @@ class PipelineSettings(QueueSettings, WebhookDeliverySettings):
     # must outlast the client's timeout (http_timeout_seconds, 15 s) plus the longest a
     # platform takes to act on a request it received.
     unknown_settle_seconds: float = 180.0
+    # A check that does not answer (the platform's read fails or times out) spends no
+    # attempt: it is made again after the last retry delay, for this long after the
+    # unknown attempt started; then the platform fails and the user is told to look.
+    unknown_check_seconds: float = 86400.0
     # That check reads posts created since the attempt started less this margin, in case
     # the platform's clock runs behind ours.
     reconcile_skew_seconds: float = 60.0

@@ -98,6 +98,8 @@ class Work:
     quota_wait: bool = False
     # Set once the publish itself has begun (past any check).
     publishing: bool = False
+    # The check before sending did not answer: no attempt is spent, it is made again.
+    check_failed: bool = False
 
 
 @dataclass(slots=True)
@@ -160,13 +162,26 @@ async def prepare(deps: Deps, post_ids: Sequence[uuid.UUID]) -> list[Work]:
         if abandoned:
             # Their job ended (killed, or cancelled past its timeout) before recording. Each
             # of those attempts was counted when it began; its outcome is unknown.
-            await publishing.close_abandoned_attempts(
+            began = await publishing.close_abandoned_attempts(
                 session, [r.id for r in abandoned], now=now, error=ABANDONED
             )
+            check_window = timedelta(seconds=deps.settings.unknown_check_seconds)
             for result in abandoned:
-                # Past the allowed attempts only a check is made; when even that dies with
-                # its job, give up rather than hand the post out forever.
-                if result.attempts > max_attempts:
+                start = began.get(result.id)
+                if (
+                    start is not None
+                    and result.unknown_since is not None
+                    and result.unknown_since < start
+                ):
+                    # A check that never got as far as sending (a send moves unknown_since
+                    # to its own start first): it spends no attempt.
+                    result.attempts -= 1
+                # Past the allowed attempts only a check is made; when the checks have not
+                # answered for the whole window, give up rather than hand the post out
+                # forever.
+                if result.attempts > max_attempts or (
+                    result.unknown_since is not None and now - result.unknown_since > check_window
+                ):
                     _give_up_unknown(result, now)
             rows = [r for r in rows if r.status is not ResultStatus.FAILED]
         posts = await publishing.posts_by_id(session, {r.post_id for r in rows})
@@ -321,16 +336,17 @@ ABANDONED = "The publisher stopped before this attempt's outcome was known"
 
 
 def _give_up_unknown(result: PostPlatformResult, now: datetime) -> None:
-    """Every attempt, the last check too, ended with its job and without an answer. The
+    """Every attempt, and every check since, ended with its job and without an answer. The
     result stays unknown (``unknown_since`` is kept), so a retry by the user checks first."""
     name = result.platform.label
+    sends = f"{result.attempts} attempt{'s' if result.attempts != 1 else ''}"
     result.status = ResultStatus.FAILED
     result.error_kind = "unknown"
     result.send_lease_until = None
     result.updated_at = now
     result.error_message = (
-        f"Gave up after {result.attempts} attempts that ended without an answer; {name} may "
-        f"have published this post. Look at the {name} account, then retry the post: Herald "
+        f"Gave up: {sends} and every check since ended without an answer; {name} may have "
+        f"published this post. Look at the {name} account, then retry the post: Herald "
         "checks again before sending."
     )
     metrics.OUTCOMES.labels(result.platform.value, "failed", "unknown").inc()
@@ -380,6 +396,7 @@ async def send(deps: Deps, work: Work) -> None:
                 work.unknown_after, work.ref_after = work.started_at, None
             else:
                 # Stopped while checking: nothing was sent, and the earlier outcome stays unknown.
+                work.check_failed = True
                 work.outcome = Outcome(
                     AttemptOutcome.TRANSIENT,
                     started,
@@ -419,8 +436,8 @@ async def _send(deps: Deps, work: Work, started: datetime) -> None:
                     AttemptOutcome.RECONCILED, started, deps.clock(), external_post_id=found
                 )
                 return
-            checking = False  # the platform answered: not there, so it may be sent
             if work.attempt_no > len(deps.settings.retry_delays_seconds) + 1:
+                checking = False  # the platform answered: not there
                 work.outcome = Outcome(
                     AttemptOutcome.TRANSIENT,
                     started,
@@ -428,6 +445,17 @@ async def _send(deps: Deps, work: Work, started: datetime) -> None:
                     error=f"{work.last_error or 'No answer'} ({name} has no such post)",
                 )
                 return
+            # Not there, so it may be sent; first the result says that this attempt may
+            # publish (written before any request leaves, or nothing is sent).
+            if not await mark_sending(deps, work):
+                work.outcome = Outcome(
+                    AttemptOutcome.TRANSIENT,
+                    started,
+                    deps.clock(),
+                    error="The post was taken back before it could be sent",
+                )
+                return
+            checking = False
         work.publishing = True
         result = await adapter.publish(deps.http, account, work.payload)
         work.outcome = Outcome(
@@ -470,6 +498,14 @@ async def _send(deps: Deps, work: Work, started: datetime) -> None:
             if work.outcome.kind is not AttemptOutcome.RECONCILED:
                 # The check did not answer: the outcome stays unknown, nothing was sent.
                 work.unknown_after, work.ref_after = work.unknown_since, work.pending_ref
+                work.check_failed = True
+
+
+async def mark_sending(deps: Deps, work: Work) -> bool:
+    async with session_scope(deps.sessionmaker) as session:
+        return await publishing.mark_sending_after_check(
+            session, work.result_id, work.attempt_no, work.started_at
+        )
 
 
 def _failed(
@@ -518,6 +554,9 @@ async def _record(
                 "quota_wait",
                 f"{outcome.error}; waiting for the quota to free up (no attempt is spent).",
             )
+        elif work.check_failed:
+            attempts -= 1
+            verdict = _check_again(deps, work, outcome, now)
         elif verdict.status is ResultStatus.FAILED and work.unknown_after is not None:
             name = work.platform.label
             verdict = replace(
@@ -585,6 +624,33 @@ async def _record(
             session, account_id, user_id, platform, reason, now=now
         )
     return counts
+
+
+def _check_again(deps: Deps, work: Work, outcome: Outcome, now: datetime) -> Verdict:
+    """A check that did not answer: made again after the last retry delay (or what the
+    platform asked for), for as long as the check window lasts; then the user looks."""
+    name = work.platform.label
+    since = work.unknown_since or work.started_at
+    window = deps.settings.unknown_check_seconds
+    if (now - since).total_seconds() > window:
+        return Verdict(
+            ResultStatus.FAILED,
+            None,
+            "unknown",
+            f"{name} may have published this post, and Herald could not check for "
+            f"{window / 3600:g} hours ({outcome.error}). Look at the {name} account, then "
+            "retry the post: Herald checks again before sending.",
+        )
+    delays = deps.settings.retry_delays_seconds
+    wait = max(delays[-1] if delays else 0.0, outcome.retry_after or 0.0)
+    when = now + timedelta(seconds=wait)
+    return Verdict(
+        ResultStatus.RETRY_WAIT,
+        when,
+        "unknown",
+        f"{name} may have published this post; the check did not answer ({outcome.error}). "
+        f"Herald checks again at {when:%H:%M:%S} UTC.",
+    )
 
 
 async def settle(deps: Deps, post_ids: Sequence[uuid.UUID]) -> None:

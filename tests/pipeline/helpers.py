@@ -2,16 +2,47 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from redis.asyncio import Redis
 from sqlalchemy import func, select
 
+from herald_common.crypto import SecretBox
+from herald_common.ratelimit import RateLimiter
+from herald_db.enums import Platform
 from herald_db.models import Post, PostPlatformResult, PublishAttempt
+from herald_platforms.http import make_client
+from herald_platforms.registry import get_adapter
+from herald_publisher.publish import Deps
 from tests.factories import Caller, connect_via_oauth, register
 
 ALL = ["TWITTER", "INSTAGRAM", "LINKEDIN", "FACEBOOK"]
+
+
+@contextlib.asynccontextmanager
+async def publisher_deps(pipeline: Any) -> AsyncIterator[Deps]:
+    """What a publish job runs with, on the pipeline's settings and clock: for tests that
+    take a job apart (prepare, send, and a death before recording)."""
+    settings = pipeline.publisher_settings
+    redis = Redis.from_url(settings.redis_url)
+    http = make_client(settings)
+    try:
+        yield Deps(
+            sessionmaker=pipeline.sessionmaker,
+            http=http,
+            box=SecretBox(settings.encryption_keys),
+            limiter=RateLimiter(redis, settings.redis_prefix),
+            adapters={p: get_adapter(p, settings) for p in Platform},
+            settings=settings,
+            clock=pipeline.clock,
+        )
+    finally:
+        await http.aclose()
+        await redis.aclose()
 
 
 async def user_with_accounts(pipeline: Any, platforms: list[str] = ALL) -> Caller:

@@ -10,15 +10,9 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from redis.asyncio import Redis
 from sqlalchemy import func, select, text
 
-from herald_common.crypto import SecretBox
-from herald_common.ratelimit import RateLimiter
-from herald_db.enums import Platform
-from herald_platforms.http import make_client
-from herald_platforms.registry import get_adapter
-from herald_publisher.publish import Deps, prepare
+from herald_publisher.publish import mark_sending, prepare
 from herald_publisher.worker import build_worker
 from herald_scheduler.loop import LISTENER_APPLICATION_NAME, Scheduler
 from tests.dns import public_dns
@@ -26,6 +20,7 @@ from tests.factories import connect_via_oauth
 from tests.pipeline.helpers import (
     attempts,
     post_status,
+    publisher_deps,
     results,
     schedule,
     user_with_accounts,
@@ -143,42 +138,68 @@ async def test_attempts_of_jobs_that_died_count_and_the_last_fails_with_a_reason
     (pid,) = await _insert_posts(pipeline, caller.id, "LINKEDIN", 1, [])
     await pipeline.scheduler().run_once()
     settings = pipeline.publisher_settings
-    redis = Redis.from_url(settings.redis_url)
-    http = make_client(settings)
-    deps = Deps(
-        sessionmaker=pipeline.sessionmaker,
-        http=http,
-        box=SecretBox(settings.encryption_keys),
-        limiter=RateLimiter(redis, settings.redis_prefix),
-        adapters={p: get_adapter(p, settings) for p in Platform},
-        settings=settings,
-        clock=pipeline.clock,
-    )
-    try:
-        # Four jobs that each die right after preparing (before any outcome is recorded),
-        # then the check that follows the last allowed attempt dies with its job too.
-        for n in range(1, 6):
-            works = await prepare(deps, [uuid.UUID(pid)])
-            assert [w.attempt_no for w in works] == [n]
+
+    def job_died() -> None:
+        # Past the lease (the job is taken back) and the settle time (it may be checked).
+        pipeline.clock.advance(settings.lease_seconds + 1)
+        pipeline.clock.advance(settings.unknown_settle_seconds)
+
+    async with publisher_deps(pipeline) as deps:
+        # Four jobs die while their send is out (before any outcome is recorded): the first
+        # sends at once; each later one has checked, found nothing and begun to send.
+        for n in range(1, 5):
+            (work,) = await prepare(deps, [uuid.UUID(pid)])
+            assert work.attempt_no == n
+            if n > 1:
+                assert await mark_sending(deps, work)
             assert (await results(pipeline, pid))["LINKEDIN"].attempts == n
-            pipeline.clock.advance(settings.lease_seconds + 1)
-            # Past the settle time, so the next job may check.
-            pipeline.clock.advance(settings.unknown_settle_seconds)
-        # The next finds no answer to any of them: no blind resend, a reason instead.
+            job_died()
+        # Jobs that die while only checking spend no attempt.
+        for _ in range(3):
+            (work,) = await prepare(deps, [uuid.UUID(pid)])
+            assert work.attempt_no == 5
+            assert work.unknown_since is not None
+            job_died()
+    # The check that finally runs finds no such post, and all four sends are spent.
+    assert await _settled(pipeline, pid) == "FAILED"
+    row = (await results(pipeline, pid))["LINKEDIN"]
+    assert row.error_kind == "transient"
+    assert row.error_message.startswith("Gave up after 5 attempts")
+    assert "LinkedIn has no such post" in row.error_message
+    assert row.unknown_since is None
+    tries = [a.outcome.value for a in await attempts(pipeline, pid)]
+    assert tries == ["UNKNOWN"] * 7 + ["TRANSIENT"]
+    assert await pipeline.sim.published("LINKEDIN") == []
+
+
+async def test_checks_that_die_with_their_jobs_give_up_after_the_check_window(pipeline):
+    caller = await user_with_accounts(pipeline, ["LINKEDIN"])
+    (pid,) = await _insert_posts(pipeline, caller.id, "LINKEDIN", 1, [])
+    await pipeline.scheduler().run_once()
+    settings = pipeline.publisher_settings
+    async with publisher_deps(pipeline) as deps:
+        await prepare(deps, [uuid.UUID(pid)])  # the send's job dies
+        pipeline.clock.advance(settings.lease_seconds + settings.unknown_settle_seconds + 1)
+        await prepare(deps, [uuid.UUID(pid)])  # and so does the check's
+        pipeline.clock.advance(settings.unknown_check_seconds)
         assert await prepare(deps, [uuid.UUID(pid)]) == []
-    finally:
-        await http.aclose()
-        await redis.aclose()
     row = (await results(pipeline, pid))["LINKEDIN"]
     assert row.status.value == "FAILED"
     assert row.error_kind == "unknown"
-    assert row.error_message.startswith("Gave up after 5 attempts that ended without an answer")
+    assert "LinkedIn may have published this post" in row.error_message
     # Still unknown: a retry by the user checks before it sends.
     assert row.unknown_since is not None
-    assert {a.outcome.value for a in await attempts(pipeline, pid)} == {"UNKNOWN"}
     assert await pipeline.sim.published("LINKEDIN") == []
     await pipeline.step()
     assert await post_status(pipeline, pid) == "FAILED"
+
+
+async def _settled(pipeline, pid: str) -> str:
+    async def done() -> bool:
+        return await post_status(pipeline, pid) in ("PUBLISHED", "FAILED")
+
+    await pipeline.until(done)
+    return await post_status(pipeline, pid)
 
 
 # -- b. the LISTEN connection lost --------------------------------------------------------

@@ -11,8 +11,16 @@ from typing import Any
 from sqlalchemy import select
 
 from herald_db.models import Notification
+from herald_publisher.publish import prepare, send
 from tests.factories import Caller, connect_via_oauth
-from tests.pipeline.helpers import attempts, post_status, results, user_with_accounts
+from tests.pipeline import helpers
+from tests.pipeline.helpers import (
+    attempts,
+    post_status,
+    publisher_deps,
+    results,
+    user_with_accounts,
+)
 
 
 def outcomes(tries: list[Any]) -> list[str]:
@@ -75,22 +83,30 @@ async def _shown(pipeline: Any, caller: Any, pid: str) -> dict[str, Any]:
 async def test_failed_checks_keep_it_unknown_and_a_later_check_finds_the_post(pipeline):
     caller = await user_with_accounts(pipeline, ["TWITTER"])
     await pipeline.sim.script("TWITTER", [{"fault": "drop_after_create"}])
+    # More failed checks than there are attempts: a check that does not answer spends none.
     await pipeline.sim.script(
         "TWITTER",
-        [{"fault": "rate_limit", "retry_after": 1}, {"fault": "error", "status": 503}],
+        [{"fault": "rate_limit", "retry_after": 1}] + [{"fault": "error", "status": 503}] * 5,
         action="read",
     )
     pid = await schedule(pipeline, caller, "TWITTER", f"Checked, not resent {uuid.uuid4()}")
     first = await first_unknown(pipeline, pid)
 
     async def two_checks_failed() -> bool:
-        return outcomes(await attempts(pipeline, pid)) == ["UNKNOWN", "RATE_LIMITED", "TRANSIENT"]
+        return outcomes(await attempts(pipeline, pid))[:3] == [
+            "UNKNOWN",
+            "RATE_LIMITED",
+            "TRANSIENT",
+        ]
 
     await pipeline.until(two_checks_failed)
     row = (await results(pipeline, pid))["TWITTER"]
-    assert row.status.value == "RETRY_WAIT"
-    assert row.error_kind == "transient"  # the last failure, which no longer decides anything
+    assert row.status.value in ("RETRY_WAIT", "SENDING")
     assert row.unknown_since == first.started_at
+    if row.status.value == "RETRY_WAIT":
+        assert row.error_kind == "unknown"
+        assert "the check did not answer" in row.error_message
+        assert row.attempts == 1
     assert await creates(pipeline, "TWITTER") == 1
     shown = await _shown(pipeline, caller, pid)
     assert shown["status"] == "RETRY_WAIT"
@@ -99,7 +115,7 @@ async def test_failed_checks_keep_it_unknown_and_a_later_check_finds_the_post(pi
     assert await settled(pipeline, pid) == "PUBLISHED"
     assert (await _shown(pipeline, caller, pid))["unknown_since"] is None
     tries = await attempts(pipeline, pid)
-    assert outcomes(tries) == ["UNKNOWN", "RATE_LIMITED", "TRANSIENT", "RECONCILED"]
+    assert outcomes(tries) == ["UNKNOWN", "RATE_LIMITED"] + ["TRANSIENT"] * 5 + ["RECONCILED"]
     assert tries[1].started_at >= first.started_at + timedelta(seconds=0.5)  # the settle time
     (live,) = await pipeline.sim.published("TWITTER")
     row = (await results(pipeline, pid))["TWITTER"]
@@ -168,13 +184,18 @@ async def test_a_manual_retry_after_checks_gave_up_checks_first(pipeline):
     caller = await user_with_accounts(pipeline, ["TWITTER"])
     await pipeline.sim.script("TWITTER", [{"fault": "drop_after_create"}])
     await pipeline.sim.script("TWITTER", [{"fault": "error", "status": 503}] * 3, action="read")
+    # Checks are made for a second after the unknown attempt, then the user is told.
+    slow_settle(pipeline, 0.5, unknown_check_seconds=1.0)
     pid = await schedule(pipeline, caller, "TWITTER", f"Told, then retried {uuid.uuid4()}")
     first = await first_unknown(pipeline, pid)
     assert await settled(pipeline, pid) == "FAILED"
     row = (await results(pipeline, pid))["TWITTER"]
-    assert outcomes(await attempts(pipeline, pid)) == ["UNKNOWN"] + ["TRANSIENT"] * 3
+    tries = outcomes(await attempts(pipeline, pid))
+    assert tries[0] == "UNKNOWN"
+    assert set(tries[1:]) == {"TRANSIENT"}
+    assert row.attempts == 1
     assert row.unknown_since == first.started_at
-    assert "X may have published this post; Herald could not check" in row.error_message
+    assert "X may have published this post, and Herald could not check" in row.error_message
     async with pipeline.sessionmaker() as s:
         (note,) = (
             await s.execute(select(Notification).where(Notification.user_id == caller.id))
@@ -184,7 +205,7 @@ async def test_a_manual_retry_after_checks_gave_up_checks_first(pipeline):
     assert await creates(pipeline, "TWITTER") == 1
 
     # Retried at once, within the settle time of a fresh look: still checked, not resent.
-    slow_settle(pipeline, 3600)
+    slow_settle(pipeline, 3600, unknown_check_seconds=86400.0)
     retry = await pipeline.api.post(f"/v1/posts/{pid}/retry", headers=caller.headers)
     assert retry.status_code == 200, retry.text
 
@@ -200,6 +221,43 @@ async def test_a_manual_retry_after_checks_gave_up_checks_first(pipeline):
     assert outcomes(await attempts(pipeline, pid))[-1] == "RECONCILED"
     assert await creates(pipeline, "TWITTER") == 1
     assert len(await pipeline.sim.published("TWITTER")) == 1
+
+
+async def test_a_send_after_a_check_whose_job_dies_is_found_by_the_next_check(pipeline):
+    """The check answers that the unknown attempt's container was never published, so the
+    attempt sends, and its job dies before recording: the next check looks for what that
+    send published, not at the first attempt's container."""
+    caller = await user_with_accounts(pipeline, ["INSTAGRAM"])
+    # media_publish answers a 500 without publishing: an unknown outcome with a container.
+    await pipeline.sim.script("INSTAGRAM", [{"fault": "error", "status": 500}])
+    pid = await helpers.schedule(pipeline, caller, seconds=0.5, platforms=["INSTAGRAM"])
+    first = await first_unknown(pipeline, pid)
+    row = (await results(pipeline, pid))["INSTAGRAM"]
+    assert row.pending_ref is not None
+    assert await pipeline.sim.published("INSTAGRAM") == []
+
+    settings = pipeline.publisher_settings
+    pipeline.clock.advance(settings.unknown_settle_seconds)
+    await pipeline.scheduler().run_once()  # hands the post out again; no worker takes it
+    async with publisher_deps(pipeline) as deps:
+        (work,) = await prepare(deps, [uuid.UUID(pid)])
+        assert work.unknown_since == first.started_at
+        await send(deps, work)  # checks, finds nothing, publishes; then the job dies
+    assert work.outcome is not None
+    assert work.outcome.kind.value == "SUCCEEDED"
+    (live,) = await pipeline.sim.published("INSTAGRAM")
+    row = (await results(pipeline, pid))["INSTAGRAM"]
+    assert row.status.value == "SENDING"
+    assert row.unknown_since == work.started_at
+    assert row.pending_ref is None
+
+    pipeline.clock.advance(settings.lease_seconds + settings.unknown_settle_seconds + 1)
+    assert await settled(pipeline, pid) == "PUBLISHED"
+    assert len(await pipeline.sim.published("INSTAGRAM")) == 1
+    assert outcomes(await attempts(pipeline, pid)) == ["UNKNOWN", "UNKNOWN", "RECONCILED"]
+    row = (await results(pipeline, pid))["INSTAGRAM"]
+    assert row.external_post_id == live["external_id"]
+    assert row.unknown_since is None
 
 
 async def test_a_late_landing_create_is_found_after_the_settle_time(pipeline):

@@ -61,16 +61,42 @@ async def database_now(session: AsyncSession, *, shift: timedelta = timedelta())
 
 async def close_abandoned_attempts(
     session: AsyncSession, result_ids: Sequence[uuid.UUID], *, now: datetime, error: str
-) -> None:
-    """Attempts of these results still open (their job ended before recording): UNKNOWN."""
-    await session.execute(
+) -> dict[uuid.UUID, datetime]:
+    """Attempts of these results still open (their job ended before recording): UNKNOWN.
+    Returns when each of them started, by result."""
+    rows = await session.execute(
         update(PublishAttempt)
         .where(
             PublishAttempt.result_id.in_(list(result_ids)),
             PublishAttempt.outcome == AttemptOutcome.SENDING,
         )
         .values(outcome=AttemptOutcome.UNKNOWN, finished_at=now, error_message=error)
+        .returning(PublishAttempt.result_id, PublishAttempt.started_at)
     )
+    began: dict[uuid.UUID, datetime] = {}
+    for result_id, started_at in rows:
+        began[result_id] = max(started_at, began.get(result_id, started_at))
+    return began
+
+
+async def mark_sending_after_check(
+    session: AsyncSession, result_id: uuid.UUID, attempt_no: int, started_at: datetime
+) -> bool:
+    """A check answered that the post is not there and this attempt is about to send: from
+    now on the result is unknown since this attempt began, with no reference yet, so that a
+    worker dying mid-send leaves the next check looking for this attempt's post. False
+    when the attempt is no longer the result's own (taken back past its lease)."""
+    done = await session.execute(
+        update(PostPlatformResult)
+        .where(
+            PostPlatformResult.id == result_id,
+            PostPlatformResult.status == ResultStatus.SENDING,
+            PostPlatformResult.attempts == attempt_no,
+        )
+        .values(unknown_since=started_at, pending_ref=None)
+        .returning(PostPlatformResult.id)
+    )
+    return done.first() is not None
 
 
 async def record_outcomes(
