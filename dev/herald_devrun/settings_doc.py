@@ -45,11 +45,16 @@ def rows() -> list[tuple[str, str, list[str]]]:
     return sorted(seen.values())
 
 
-def main() -> None:
-    print("| variable | default | used by |")
-    print("|---|---|---|")
+def table() -> list[str]:
+    """The README's settings table, line by line."""
+    out = ["| variable | default | used by |", "|---|---|---|"]
     for env, default, services in rows():
-        print(f"| `{env}` | {default} | {', '.join(services)} |")
+        out.append(f"| `{env}` | {default} | {', '.join(services)} |")
+    return out
+
+
+def main() -> None:
+    print("\n".join(table()))
 
 
 if __name__ == "__main__":
