@@ -1,5 +1,6 @@
 """``make chaos``: the long chaos run; prints its result as JSON and writes
-bench/results/chaos.json. Exit 1 when anything was published twice, lost or left unsettled.
+bench/results/chaos.json. Exit 1 when anything was published twice, lost, left unsettled,
+or marked failed while it is live at the simulator.
 
 Redis is emptied during the run, so it uses a Redis database number of its own
 (``--redis-db``, 15 unless given) and refuses one that holds keys it did not write.
@@ -97,7 +98,12 @@ def main(argv: list[str] | None = None) -> int:
     path.write_text(json.dumps(result, indent=2, default=str))
     print(json.dumps(result, indent=2, default=str))
     progress(f"wrote {path.relative_to(ROOT)}")
-    ok = result["published_twice"] == 0 and result["lost"] == 0 and result["every_post_settled"]
+    ok = (
+        result["published_twice"] == 0
+        and result["lost"] == 0
+        and result["every_post_settled"]
+        and result["failed_but_live_at_simulator"] == 0
+    )
     return 0 if ok else 1
 
 
