@@ -32,7 +32,25 @@ _SECRET_PATTERNS = [
 ]
 
 
+# Each pattern above needs one of these words: an ASCII line with none of them in any case
+# (most lines, every access line) is left as it is without running the patterns. (Outside
+# ASCII, a case-insensitive pattern also matches letters such as U+017F for "s".)
+_SECRET_HINTS = (
+    "bearer",
+    "token",
+    "secret",
+    "password",
+    "code_verifier",
+    "hcal_",
+    "://",
+)
+
+
 def redact(text: str) -> str:
+    if text.isascii():
+        lowered = text.lower()
+        if not any(hint in lowered for hint in _SECRET_HINTS):
+            return text
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub(r"\1[REDACTED]", text)
     return text

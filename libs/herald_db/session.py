@@ -6,11 +6,13 @@ success and rolls back on error. Code below it may ``flush()`` but never commits
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 from sqlalchemy import event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
@@ -19,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import greenlet_spawn
 
 
 def async_url(url: str) -> str:
@@ -97,3 +100,39 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
         except BaseException:
             await session.rollback()
             raise
+
+
+# Errors after which a connection's state is unknown (its link lost, or a statement cut off
+# half-way by a cancellation or a timeout): such a connection never goes back to the pool.
+_BROKEN = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    OSError,
+    TimeoutError,
+    asyncio.CancelledError,
+)
+
+
+@asynccontextmanager
+async def direct_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
+    """A connection of ``engine``'s pool as asyncpg's own ``Connection``, for statements that
+    skip SQLAlchemy (:mod:`herald_db.repositories.direct`).
+
+    The pool's rules apply as for a session (its size, the ping of a connection idle too
+    long), and so does the JSON codec its dialect installs. The connection goes back to the
+    pool on exit; one that broke, or that is still inside a transaction, is closed instead.
+    """
+    proxied = await engine.raw_connection()
+    conn: asyncpg.Connection = proxied.driver_connection
+    broken = False
+    try:
+        yield conn
+    except _BROKEN:
+        broken = True
+        raise
+    finally:
+        if broken or conn.is_closed() or conn.is_in_transaction():
+            await greenlet_spawn(proxied.invalidate)
+        else:
+            await greenlet_spawn(proxied.close)

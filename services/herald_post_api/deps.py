@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
+import asyncpg
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from redis.asyncio import Redis
@@ -19,7 +22,9 @@ from herald_common.logging import push_context
 from herald_common.netguard import Destinations
 from herald_common.timeutil import Clock
 from herald_db.models import User
+from herald_db.repositories import direct
 from herald_db.repositories import users as users_repo
+from herald_db.session import direct_connection
 from herald_post_api.auth.security import TokenError, decode_access_token
 from herald_post_api.auth.throttle import LoginThrottle
 from herald_post_api.cpu import CpuPool
@@ -120,11 +125,8 @@ CpuDep = Annotated[CpuPool, Depends(get_cpu)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-async def get_current_user(
-    request: Request,
-    session: SessionDep,
-    token: Annotated[str | None, Depends(oauth2_scheme)],
-) -> User:
+def caller_id(request: Request, token: str | None) -> uuid.UUID:
+    """The id of the user the bearer token speaks for; 401 without a valid token."""
     # Settings and clock straight from the app: on every authenticated request, each
     # dependency less is resolution work less.
     settings: PostApiSettings = request.app.state.settings
@@ -135,13 +137,84 @@ async def get_current_user(
         user_id = decode_access_token(token, settings.jwt_secret, now=clock())
     except TokenError as exc:
         raise Unauthorized(str(exc)) from exc
-    user = await users_repo.get(session, uuid.UUID(user_id))
+    return uuid.UUID(user_id)
+
+
+async def get_current_user(
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> User:
+    user_id = caller_id(request, token)
+    user = await users_repo.get(session, user_id)
     if user is None:
         raise Unauthorized("The token's user no longer exists.")
     return user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The caller of a request served on asyncpg directly (``GET /v1/me``, reading and
+    creating posts): the user's row, and the request's connection inside its transaction
+    (:mod:`herald_db.repositories.direct`)."""
+
+    id: uuid.UUID
+    email: str
+    timezone: str
+    created_at: datetime
+    conn: asyncpg.Connection
+
+
+async def get_caller(
+    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> AsyncIterator[Caller]:
+    """The caller, with one transaction on one pooled connection for the whole request:
+    the token, the connection, the user and, after the handler, the commit, in one
+    dependency. Committed before the status line is sent, like :func:`get_session`
+    (``CallerDep`` gives it the endpoint's scope): a commit that fails answers 503."""
+    user_id = caller_id(request, token)
+    async with direct_connection(request.app.state.engine) as conn:
+        transaction = conn.transaction()
+        await transaction.start()
+        try:
+            row = await direct.user(conn, user_id)
+            if row is None:
+                raise Unauthorized("The token's user no longer exists.")
+            yield Caller(row["id"], row["email"], row["timezone"], row["created_at"], conn)
+        except BaseException:
+            # A connection that cannot roll back is closed on its way back to the pool.
+            with contextlib.suppress(Exception):
+                await transaction.rollback()
+            raise
+        try:
+            await transaction.commit()
+        except Exception as exc:
+            log.exception("commit failed on %s %s", request.method, request.url.path)
+            raise CommitFailed(
+                "The change could not be saved; retry the request (with the same "
+                "Idempotency-Key where one was sent).",
+                headers={"Retry-After": "1"},
+            ) from exc
+
+
+async def get_reader(
+    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> AsyncIterator[Caller]:
+    """The caller of a request that only reads: no transaction to begin or commit (each
+    statement is its own), one pooled connection for the request."""
+    user_id = caller_id(request, token)
+    async with direct_connection(request.app.state.engine) as conn:
+        row = await direct.user(conn, user_id)
+        if row is None:
+            raise Unauthorized("The token's user no longer exists.")
+        yield Caller(row["id"], row["email"], row["timezone"], row["created_at"], conn)
+
+
+CallerDep = Annotated[Caller, Depends(get_caller, scope="function")]
+ReaderDep = Annotated[Caller, Depends(get_reader, scope="function")]
 
 
 async def now_dep(clock: ClockDep) -> datetime:

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from herald_common.logging import configure_logging, current_context, log_context
+from herald_common.logging import configure_logging, current_context, log_context, redact
 
 SECRETS = {
     "bearer": "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXN1Yg.c2lnbmF0dXJl",
@@ -73,6 +73,22 @@ def test_tracebacks_and_messages_are_redacted_in_both_formats(capture, fmt):
         assert "stack" in second
     else:
         assert "job_id=publish:abc post_id=p-1 platform=FACEBOOK" in out
+
+
+@pytest.mark.parametrize(
+    ("line", "redacted"),
+    [
+        ("TOKEN=abc123", "TOKEN=[REDACTED]"),
+        ("Authorization: BEARER abc.def", "Authorization: BEARER [REDACTED]"),
+        # Letters a case-insensitive pattern takes for ASCII ones (U+017F, U+212A, U+0131).
+        ("\u017fecret=abc123", "\u017fecret=[REDACTED]"),
+        ("to\u212aen: abc123", "to\u212aen: [REDACTED]"),
+        ("code_ver\u0131fier=abc123", "code_ver\u0131fier=[REDACTED]"),
+        ("GET /v1/posts/{post_id} 200 in 1.2 ms", "GET /v1/posts/{post_id} 200 in 1.2 ms"),
+    ],
+)
+def test_redaction_whatever_the_case_or_the_letters(line: str, redacted: str):
+    assert redact(line) == redacted
 
 
 async def test_each_task_keeps_its_own_context():

@@ -14,10 +14,12 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from herald_common.errors import Conflict, Unprocessable
 from herald_db.models import IdempotencyKey
+from herald_db.repositories import direct
 from herald_db.repositories import idempotency as keys
 
 HEADER = "Idempotency-Key"
@@ -66,15 +68,59 @@ async def claim(
     ):
         return None
     row = await keys.get(session, user_id, key)
-    if row.request_hash != fingerprint or row.path != path or row.method != method:
+    _replayable(row.method, row.path, row.request_hash, row.status_code, method, path, fingerprint)
+    return row
+
+
+def _replayable(
+    method: str,
+    path: str,
+    request_hash: str,
+    status_code: int | None,
+    method_now: str,
+    path_now: str,
+    fingerprint: str,
+) -> None:
+    """Refuse a key held for another request, or for one that has not finished."""
+    if request_hash != fingerprint or path != path_now or method != method_now:
         raise IdempotencyKeyReused(
             f"This {HEADER} was used with a different request; use a new key.", field=HEADER
         )
-    if row.status_code is None:
+    if status_code is None:
         raise IdempotencyInProgress(
             "The first request with this key has not finished; retry shortly.",
             headers={"Retry-After": "1"},
         )
+
+
+async def claim_direct(
+    conn: asyncpg.Connection,
+    *,
+    user_id: uuid.UUID,
+    key: str,
+    method: str,
+    path: str,
+    fingerprint: str,
+    now: datetime,
+    ttl: timedelta,
+) -> asyncpg.Record | None:
+    """:func:`claim` on asyncpg directly (``POST /v1/posts``): None when the key is taken
+    for this request, else the earlier answer's row (``status_code``, ``response_body``)."""
+    await direct.drop_expired_key(conn, user_id, key, before=now - ttl)
+    if await direct.take_key(
+        conn, user_id=user_id, key=key, method=method, path=path, request_hash=fingerprint
+    ):
+        return None
+    row = await direct.key(conn, user_id, key)
+    _replayable(
+        row["method"],
+        row["path"],
+        row["request_hash"],
+        row["status_code"],
+        method,
+        path,
+        fingerprint,
+    )
     return row
 
 
@@ -85,3 +131,10 @@ async def store(
     row.status_code = status_code
     row.response_body = body
     await session.flush()
+
+
+async def store_direct(
+    conn: asyncpg.Connection, *, user_id: uuid.UUID, key: str, status_code: int, body: str
+) -> None:
+    """:func:`store` on asyncpg directly; ``body`` is the answer's JSON text."""
+    await direct.store_answer(conn, user_id, key, status_code, body)

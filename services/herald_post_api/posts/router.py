@@ -11,8 +11,9 @@ from fastapi.responses import JSONResponse
 
 from herald_common.errors import Unprocessable
 from herald_db.enums import Platform, PostStatus
-from herald_db.repositories import posts as posts_repo
-from herald_post_api.deps import CpuDep, CurrentUser, Now, SessionDep, SettingsDep
+from herald_db.repositories import direct
+from herald_post_api.answers import json_answer
+from herald_post_api.deps import CallerDep, CpuDep, CurrentUser, Now, ReaderDep, SessionDep
 from herald_post_api.fields import Cursor, IsoDateTime
 from herald_post_api.openapi import problems
 from herald_post_api.posts import idempotency, service
@@ -36,11 +37,7 @@ router = APIRouter(prefix="/v1/posts", tags=["posts"])
 async def create_post(
     data: PostCreate,
     request: Request,
-    user: CurrentUser,
-    session: SessionDep,
-    settings: SettingsDep,
-    now: Now,
-    cpu: CpuDep,
+    caller: CallerDep,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -51,29 +48,33 @@ async def create_post(
         ),
     ] = None,
 ) -> Response:
+    state = request.app.state
+    now = state.clock()
     key = idempotency.validate_key(idempotency_key) if idempotency_key is not None else None
     if key is not None:
-        earlier = await idempotency.claim(
-            session,
-            user_id=user.id,
+        earlier = await idempotency.claim_direct(
+            caller.conn,
+            user_id=caller.id,
             key=key,
             method="POST",
             path=request.url.path,
             fingerprint=idempotency.request_hash(data.model_dump(mode="json")),
             now=now,
-            ttl=timedelta(hours=settings.idempotency_ttl_hours),
+            ttl=timedelta(hours=state.settings.idempotency_ttl_hours),
         )
         if earlier is not None:
             return JSONResponse(
-                earlier.response_body,
-                status_code=earlier.status_code or 200,
+                earlier["response_body"],
+                status_code=earlier["status_code"] or 200,
                 headers={"Idempotent-Replayed": "true"},
             )
-    post = await service.create(session, user, data, now, cpu)
-    body = service.to_read(post, user).model_dump(mode="json")
+    row = await service.create(caller.conn, caller, data, now, state.cpu)
+    body = PostRead.model_validate(service.read_body(row, [], caller.timezone))
     if key is not None:
-        await idempotency.store(session, user_id=user.id, key=key, status_code=201, body=body)
-    return JSONResponse(body, status_code=201, headers={"Location": f"/v1/posts/{post.id}"})
+        await idempotency.store_direct(
+            caller.conn, user_id=caller.id, key=key, status_code=201, body=body.model_dump_json()
+        )
+    return json_answer(body, 201, {"Location": f"/v1/posts/{row['id']}"})
 
 
 @router.get(
@@ -83,9 +84,8 @@ async def create_post(
     summary="List the caller's posts, newest first",
 )
 async def list_posts(
-    user: CurrentUser,
-    session: SessionDep,
-    settings: SettingsDep,
+    request: Request,
+    caller: ReaderDep,
     status_: Annotated[PostStatus | None, Query(alias="status")] = None,
     platform: Platform | None = None,
     from_: Annotated[
@@ -97,25 +97,27 @@ async def list_posts(
     ] = None,
     cursor: Annotated[Cursor, Query()] = None,
     limit: Annotated[int | None, Query(ge=1, le=200)] = None,
-) -> PostPage:
+) -> Response:
+    settings = request.app.state.settings
     size = min(limit or settings.page_size_default, settings.page_size_max)
     after = service.decode_cursor(cursor) if cursor else None
-    rows = await posts_repo.list_for_user(
-        session,
-        user.id,
+    rows = await direct.page(
+        caller.conn,
+        caller.id,
         limit=size + 1,
-        status=status_,
+        status=status_.value if status_ else None,
         platform=platform.value if platform else None,
         scheduled_from=_as_utc(from_, "from"),
         scheduled_to=_as_utc(to, "to"),
         after=after,
     )
-    page = list(rows[:size])
-    results = await posts_repo.result_rows_for(session, [p.id for p in page])
-    return PostPage(
-        items=[service.to_read(p, user, results[p.id]) for p in page],
-        next_cursor=service.encode_cursor(page[-1]) if len(rows) > size else None,
-    )
+    posts = direct.grouped(rows)
+    page = posts[:size]
+    body = {
+        "items": [service.read_body(p, results, caller.timezone) for p, results in page],
+        "next_cursor": service.cursor_after(page[-1][0]) if len(posts) > size else None,
+    }
+    return json_answer(PostPage.model_validate(body))
 
 
 def _as_utc(value: datetime | None, field: str) -> datetime | None:
@@ -137,8 +139,12 @@ def _as_utc(value: datetime | None, field: str) -> datetime | None:
     responses=problems(401, 404),
     summary="One post with its per-platform results",
 )
-async def get_post(post_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> PostRead:
-    return await service.read(session, user, post_id)
+async def get_post(post_id: uuid.UUID, caller: ReaderDep) -> Response:
+    found = direct.grouped(await direct.post(caller.conn, caller.id, post_id))
+    if not found:
+        raise service.PostNotFound(f"No post {post_id}.")
+    post, results = found[0]
+    return json_answer(PostRead.model_validate(service.read_body(post, results, caller.timezone)))
 
 
 @router.patch(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
+import asyncpg
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +21,7 @@ from herald_common.timeutil import (
 from herald_db.enums import Platform, PostStatus, ResultStatus
 from herald_db.models import Post, PostPlatformResult, User
 from herald_db.repositories import accounts as accounts_repo
+from herald_db.repositories import direct
 from herald_db.repositories import posts as posts_repo
 from herald_platforms import rules
 from herald_post_api import pagination
@@ -66,7 +68,17 @@ class AccountNeedsReconnect(Conflict):
 EDITABLE = (PostStatus.DRAFT, PostStatus.SCHEDULED)
 
 
-def resolve_scheduled_at(value: datetime, zone: str | None, user: User, now: datetime) -> datetime:
+class Owner(Protocol):
+    """Whose post: a user's model, or the caller of a request served on asyncpg directly."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def timezone(self) -> str: ...
+
+
+def resolve_scheduled_at(value: datetime, zone: str | None, user: Owner, now: datetime) -> datetime:
     """The UTC instant for a scheduled time given with an offset or as local time."""
     try:
         instant = local_to_utc(value, zone or user.timezone)
@@ -133,7 +145,7 @@ def require_accounts(active: set[Platform], platforms: Sequence[str]) -> None:
 
 def to_read(
     post: Post | Row[Any],
-    user: User,
+    user: Owner,
     results: Sequence[PostPlatformResult | Row[Any]] | None = None,
 ) -> PostRead:
     local = utc_to_local(post.scheduled_at, user.timezone) if post.scheduled_at else None
@@ -210,21 +222,23 @@ NEW_POST_COLUMNS = (
 
 
 async def create(
-    session: AsyncSession, user: User, data: PostCreate, now: datetime, cpu: CpuPool | None = None
-) -> Post:
+    conn: asyncpg.Connection,
+    user: Owner,
+    data: PostCreate,
+    now: datetime,
+    cpu: CpuPool | None = None,
+) -> asyncpg.Record:
+    """The post ``data`` describes, checked and inserted (one INSERT ... RETURNING)."""
     post = await off_loop(
         cpu, text_size(data.content, data.content_variants), build, user, data, now
     )
     if post.status is PostStatus.SCHEDULED:
-        await check_accounts(session, user, post.platforms)
-    # One INSERT ... RETURNING: no unit-of-work flush, and the columns the database made
-    # (created_at, updated_at) come back with it, not with a second read.
-    values = {c: getattr(post, c) for c in NEW_POST_COLUMNS}
-    (created,) = await posts_repo.insert_many(session, [values])
-    return created
+        active = await direct.active_platforms(conn, user.id)
+        require_accounts({Platform(p) for p in active}, post.platforms)
+    return await direct.insert_post(conn, {c: getattr(post, c) for c in NEW_POST_COLUMNS})
 
 
-def build(user: User, data: PostCreate, now: datetime) -> Post:
+def build(user: Owner, data: PostCreate, now: datetime) -> Post:
     """The new post ``data`` describes, checked by every rule that needs no database read
     (status and time, variants, content); the accounts are checked by the caller."""
     status = (
@@ -273,6 +287,29 @@ async def read(session: AsyncSession, user: User, post_id: uuid.UUID) -> PostRea
         raise PostNotFound(f"No post {post_id}.")
     results = await posts_repo.result_rows_for(session, [post.id])
     return to_read(post, user, results[post.id])
+
+
+def read_body(
+    post: Mapping[str, Any], results: Sequence[Mapping[str, Any]], zone: str
+) -> dict[str, Any]:
+    """The fields of a :class:`PostRead` from rows of :mod:`herald_db.repositories.direct`,
+    for a user in ``zone`` (as :func:`to_read` gives them from models)."""
+    scheduled = post["scheduled_at"]
+    return {
+        "id": post["id"],
+        "status": post["status"],
+        "content": post["content"],
+        "media_urls": post["media_urls"],
+        "platforms": post["platforms"],
+        "content_variants": post["content_variants"] or {},
+        "scheduled_at": scheduled,
+        "scheduled_at_local": utc_to_local(scheduled, zone) if scheduled else None,
+        "timezone": zone,
+        "created_at": post["created_at"],
+        "updated_at": post["updated_at"],
+        "completed_at": post["completed_at"],
+        "results": [{name: r[column] for name, column in direct.RESULT_FIELDS} for r in results],
+    }
 
 
 def _ensure_editable(post: Post, action: str) -> None:
@@ -415,6 +452,11 @@ async def retry(session: AsyncSession, user: User, post_id: uuid.UUID, now: date
 
 def encode_cursor(post: Post | Row[Any]) -> str:
     return pagination.encode(post.created_at, post.id)
+
+
+def cursor_after(row: Mapping[str, Any]) -> str:
+    """The cursor of the page after ``row`` (a row of :mod:`herald_db.repositories.direct`)."""
+    return pagination.encode(row["created_at"], row["id"])
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
-from herald_post_api.deps import CurrentUser, SessionDep
+from herald_post_api.answers import json_answer
+from herald_post_api.deps import CurrentUser, ReaderDep, SessionDep
 from herald_post_api.openapi import problems
 from herald_post_api.users.schemas import UserRead, UserUpdate
 
@@ -12,8 +13,12 @@ router = APIRouter(prefix="/v1/me", tags=["users"])
 
 
 @router.get("", response_model=UserRead, responses=problems(401), summary="The caller")
-async def read_me(user: CurrentUser) -> UserRead:
-    return UserRead.model_validate(user)
+async def read_me(caller: ReaderDep) -> Response:
+    return json_answer(
+        UserRead(
+            id=caller.id, email=caller.email, timezone=caller.timezone, created_at=caller.created_at
+        )
+    )
 
 
 @router.patch(
