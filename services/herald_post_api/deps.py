@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import uuid
@@ -172,11 +173,13 @@ async def get_caller(
     request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> AsyncIterator[Caller]:
     """The caller, with one transaction on one pooled connection for the whole request:
-    the token, the connection, the user and, after the handler, the commit, in one
-    dependency. Committed before the status line is sent, like :func:`get_session`
-    (``CallerDep`` gives it the endpoint's scope): a commit that fails answers 503."""
+    the token, the connection (first come, first served), the user and, after the handler,
+    the commit, in one dependency. Committed before the status line is sent, like
+    :func:`get_session` (``CallerDep`` gives it the endpoint's scope): a commit that fails
+    answers 503."""
     user_id = caller_id(request, token)
-    async with direct_connection(request.app.state.engine) as conn:
+    turns: asyncio.Semaphore = request.app.state.db_turns
+    async with turns, direct_connection(request.app.state.engine) as conn:
         transaction = conn.transaction()
         await transaction.start()
         try:
@@ -206,7 +209,8 @@ async def get_reader(
     """The caller of a request that only reads: no transaction to begin or commit (each
     statement is its own), one pooled connection for the request."""
     user_id = caller_id(request, token)
-    async with direct_connection(request.app.state.engine) as conn:
+    turns: asyncio.Semaphore = request.app.state.db_turns
+    async with turns, direct_connection(request.app.state.engine) as conn:
         row = await direct.user(conn, user_id)
         if row is None:
             raise Unauthorized("The token's user no longer exists.")
