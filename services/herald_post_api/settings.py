@@ -15,11 +15,6 @@ class PostApiSettings(
     DatabaseSettings, RedisSettings, SecretsSettings, PlatformSettings, WebhookDeliverySettings
 ):
     api_host: str = "127.0.0.1"
-    # A fixed pool: every connection opened stays open (an overflow connection would be
-    # closed when it is handed back, and opened again at the next burst, a new session,
-    # its type introspection and prepared statements each time).
-    db_pool_size: int = 20
-    db_max_overflow: int = 0
     api_port: int = 8000
     max_body_bytes: int = 1024 * 1024
     # Bodies larger than this are read and checked one request at a time (small ones never
