@@ -1,7 +1,8 @@
 """Metric collection: due fetches claimed, batched per (platform, account), stored.
 
 One pass claims due fetches (``FOR UPDATE SKIP LOCKED``, leased by pushing ``next_at``
-forward; committed before any request leaves), groups them by platform and account, and
+forward; committed before any request leaves; an account's due fetches in one claim, so
+none is read in two requests where one would do), groups them by platform and account, and
 fetches each group in as few requests as the platform allows (X: 100 ids per lookup;
 Instagram and Facebook: 50 operations per Graph batch; LinkedIn: one call per post and
 metric), each group inside the account's read limit, publishing first. Each group's

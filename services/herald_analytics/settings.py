@@ -16,7 +16,8 @@ class AnalyticsSettings(
 ):
     analytics_host: str = "127.0.0.1"
     analytics_port: int = 8003
-    # Fetches one claim takes; a backlog is drained by repeating it.
+    # Fetches one claim takes, whole accounts at a time (the last account taken may carry
+    # it past this); a backlog is drained by repeating it.
     analytics_claim_batch: int = 2000
     # How long a claimed fetch is held before another collector may take it.
     analytics_lease_seconds: float = 120.0

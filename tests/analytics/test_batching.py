@@ -61,3 +61,25 @@ async def test_meta_posts_due_at_once_go_in_batches_of_fifty_operations(
     assert handled == posts
     assert await _requests(pipeline, platform.value, "batch") - before == calls
     assert await snapshot_count(pipeline, made) == posts
+
+
+async def test_a_claim_keeps_an_accounts_due_fetches_together(pipeline):
+    """A claim takes whole accounts: with a batch of 60, an account's 250 due posts are not
+    cut into claims of 60 (five lookups) but read in ceil(250 / 100) = 3, and the account
+    due first, with 30 posts, in one."""
+    await pipeline.sim.set_rate_limit("TWITTER", 1_000_000, 900)
+    first = await user_with_accounts(pipeline, ["TWITTER"])
+    second = await user_with_accounts(pipeline, ["TWITTER"])
+    now = pipeline.clock()
+    early = await publish_direct(
+        pipeline, first.id, Platform.TWITTER, 30, published_at=now - timedelta(hours=1, minutes=9)
+    )
+    late = await publish_direct(
+        pipeline, second.id, Platform.TWITTER, 250, published_at=now - timedelta(hours=1, minutes=5)
+    )
+    before = await _requests(pipeline, "TWITTER", "metrics")
+    async with Running(pipeline, analytics_claim_batch=60) as collector:
+        handled = await collector.run_once()
+    assert handled == 280
+    assert await _requests(pipeline, "TWITTER", "metrics") - before == 1 + 3
+    assert await snapshot_count(pipeline, early + late) == 280

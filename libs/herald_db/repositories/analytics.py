@@ -25,12 +25,42 @@ from herald_db.models import AnalyticsFetch, AnalyticsSnapshot
 
 # -- collection ---------------------------------------------------------------------------
 
+# Whole accounts at a time: a claim that cut one account's due fetches in two would read
+# them in two requests where one would do (X reads 100 posts per lookup). So the due fetches
+# nearest their time (a window of ``:scan`` rows, read without locks) are grouped by
+# (platform, account); the groups are taken in the order of their earliest fetch, each
+# whole, while fewer than ``:limit`` fetches come before it (the last group may carry the
+# claim past the batch). Only the rows taken are then locked (``SKIP LOCKED``: a row another
+# collector holds is left to it) and leased.
 CLAIM_DUE = """
-WITH due AS (
-    SELECT id FROM analytics_fetches
-    WHERE status = 'PENDING' AND next_at <= :now
-    ORDER BY next_at
-    LIMIT :limit
+WITH nearest AS (
+    SELECT f.id, f.next_at, r.platform, r.account_id
+    FROM analytics_fetches AS f
+    JOIN post_platform_results AS r ON r.id = f.result_id
+    WHERE f.status = 'PENDING' AND f.next_at <= :now
+    ORDER BY f.next_at
+    LIMIT :scan
+),
+grouped AS (
+    SELECT platform, account_id, min(next_at) AS first_at, count(*) AS n
+    FROM nearest
+    GROUP BY platform, account_id
+),
+picked AS (
+    SELECT platform, account_id FROM (
+        SELECT platform, account_id,
+               sum(n) OVER (ORDER BY first_at, platform, account_id) - n AS before
+        FROM grouped
+    ) AS g
+    WHERE before < :limit
+),
+due AS (
+    SELECT f.id FROM analytics_fetches AS f
+    WHERE f.id IN (
+        SELECT w.id FROM nearest AS w
+        JOIN picked AS p
+          ON p.platform = w.platform AND p.account_id IS NOT DISTINCT FROM w.account_id)
+      AND f.status = 'PENDING' AND f.next_at <= :now
     FOR UPDATE SKIP LOCKED
 ),
 claimed AS (
@@ -46,6 +76,8 @@ FROM claimed AS c
 JOIN post_platform_results AS r ON r.id = c.result_id
 JOIN posts AS p ON p.id = r.post_id
 """
+# How many due fetches, per fetch of the batch, a claim looks at to find whole accounts.
+SCAN_FACTOR = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +98,13 @@ class DueFetch:
 async def claim_due(
     session: AsyncSession, *, now: datetime, limit: int, lease: timedelta
 ) -> list[DueFetch]:
+    """Due fetches of whole (platform, account) groups, about ``limit`` of them (more when
+    the last account taken has more), earliest accounts first, leased until ``now + lease``.
+    An account with more due fetches than ``SCAN_FACTOR * limit`` is taken over several
+    claims."""
     rows = await session.execute(
-        text(CLAIM_DUE), {"now": now, "limit": limit, "lease": now + lease}
+        text(CLAIM_DUE),
+        {"now": now, "limit": limit, "scan": limit * SCAN_FACTOR, "lease": now + lease},
     )
     return [
         DueFetch(
