@@ -9,6 +9,8 @@
   ``{"fault": "late", "delay": 3, "hold": 10}``: the post lands 3 s after the request
   arrived and the answer comes after 10 s (see faults.py)
 - ``GET /_sim/published?platform=&account=`` everything published, with its request
+- ``DELETE /_sim/published/{external_id}`` the post deleted on its platform (as its author
+  would): reads of it answer as each platform answers for a deleted post; 404 if unknown
 - ``GET /_sim/requests`` counters per platform and action
 - ``PUT /_sim/rate_limits`` ``{"TWITTER": {"limit": 300, "window": 900}}``
 - ``POST /_sim/revoke`` / ``POST /_sim/expire`` ``{"platform": "X", "login": "default"}``
@@ -92,6 +94,14 @@ async def published(request: Request) -> Response:
     return json_response({"items": items, "count": len(items)})
 
 
+async def delete_published(request: Request) -> Response:
+    st = state_of(request)
+    pub = st.delete(request.path_params["external_id"])
+    if pub is None:
+        return json_response({"error": "no such post"}, 404)
+    return json_response({"deleted": True, **_pub(pub)})
+
+
 async def requests_endpoint(request: Request) -> Response:
     st = state_of(request)
     return json_response({p: dict(v) for p, v in st.requests.items()})
@@ -167,6 +177,7 @@ routes = [
     Route("/_sim/faults", faults_endpoint, methods=["GET", "PUT"]),
     Route("/_sim/script", script, methods=["POST"]),
     Route("/_sim/published", published),
+    Route("/_sim/published/{external_id:path}", delete_published, methods=["DELETE"]),
     Route("/_sim/requests", requests_endpoint),
     Route("/_sim/rate_limits", rate_limits, methods=["PUT"]),
     Route("/_sim/revoke", revoke, methods=["POST"]),

@@ -415,8 +415,8 @@ async def member_analytics(request: Request) -> Response:
             "URN>) or (ugc:<encoded ugcPost URN>)",
             "ILLEGAL_ARGUMENT",
         )
-    if urn not in st.by_external:
-        return json_response({"elements": []})
+    if urn not in st.by_external:  # no such post, or its author deleted it
+        return error(404, f"Not found: {urn}")
     m = metrics.counts(st, urn)
     kind = request.query_params.get("queryType", "IMPRESSION")
     count = {

@@ -215,6 +215,18 @@ class SimState:
         self.by_account[(platform, account)].append(pub)
         return pub
 
+    def delete(self, external_id: str) -> Published | None:
+        """The post taken down, as its author deleting it on the platform would: it is no
+        longer read, listed or found as a duplicate. None when there is no such post."""
+        pub = self.by_external.pop(external_id, None)
+        if pub is None:
+            return None
+        self.published.remove(pub)
+        if self.by_text.get((pub.platform, pub.account, pub.text)) is pub:
+            del self.by_text[(pub.platform, pub.account, pub.text)]
+        self.by_account[(pub.platform, pub.account)].remove(pub)
+        return pub
+
     def duplicate_of(
         self, platform: str, account: str, text: str, window: float
     ) -> Published | None:

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import uvicorn
@@ -58,6 +59,10 @@ class SimClient:
         r.raise_for_status()
         items: list[dict[str, Any]] = r.json()["items"]
         return items
+
+    async def delete_post(self, external_id: str) -> Any:
+        """Delete a published post on its platform, as its author would."""
+        return await self._call("DELETE", f"/_sim/published/{quote(external_id, safe='')}")
 
     async def requests(self) -> dict[str, dict[str, int]]:
         data: dict[str, dict[str, int]] = await self._call("GET", "/_sim/requests")

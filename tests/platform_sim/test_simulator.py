@@ -163,3 +163,18 @@ async def test_metrics_are_deterministic_for_a_seed():
             numbers.append((pid, state))
     assert numbers[0] == numbers[1]
     assert numbers[0][1]["impression_count"] > 0
+
+
+async def test_a_post_deleted_by_its_author_is_gone_from_reads_and_listings(http, sim_clean):
+    h = await x_auth(http)
+    kept = (await http.post("/x/2/tweets", json={"text": "kept"}, headers=h)).json()["data"]["id"]
+    gone = (await http.post("/x/2/tweets", json={"text": "gone"}, headers=h)).json()["data"]["id"]
+    assert (await sim_clean.delete_post(gone))["deleted"] is True
+    r = await http.get("/x/2/tweets", params={"ids": f"{kept},{gone}"}, headers=h)
+    assert [t["id"] for t in r.json()["data"]] == [kept]
+    assert r.json()["errors"][0]["resource_id"] == gone
+    assert [p["external_id"] for p in await sim_clean.published("TWITTER")] == [kept]
+    # The same text again is no duplicate of a deleted post; an unknown id is refused.
+    again = await http.post("/x/2/tweets", json={"text": "gone"}, headers=h)
+    assert again.status_code == 201
+    assert (await http.delete(f"/_sim/published/{gone}")).status_code == 404
