@@ -1,7 +1,8 @@
 """The README's quick start runs as written: its marked shell blocks, in order, in one bash,
-against a ``make run`` on free ports and a fresh database. Only the API's address and the
-minute before the post is due come from the test (``HERALD_URL``, ``IN_SECONDS``), through
-the variables the README itself reads."""
+against a ``make run`` on free ports and a fresh database, followed by the examples further
+down that build on it (marked ``<!-- example -->``). Only the API's address and the minute
+before the post is due come from the test (``HERALD_URL``, ``IN_SECONDS``), through the
+variables the README itself reads."""
 
 from __future__ import annotations
 
@@ -19,15 +20,29 @@ pytestmark = pytest.mark.slow
 
 README = stack.ROOT / "README.md"
 MARK = "<!-- quickstart -->"
-BLOCK = re.compile(re.escape(MARK) + r"\n```sh\n(.*?)```", re.S)
+EXAMPLE = "<!-- example -->"
+
+
+def marked_blocks(mark: str) -> list[str]:
+    text = README.read_text()
+    blocks = re.findall(re.escape(mark) + r"\n```sh\n(.*?)```", text, re.S)
+    # Every mark is followed by a shell block: a mark that lost its block is drift too.
+    assert len(blocks) == text.count(mark)
+    return blocks
 
 
 def quickstart_blocks() -> list[str]:
-    text = README.read_text()
-    blocks = BLOCK.findall(text)
-    # Every mark is followed by a shell block: a mark that lost its block is drift too.
-    assert len(blocks) == text.count(MARK)
-    return blocks
+    return marked_blocks(MARK)
+
+
+def test_the_examples_use_the_quick_starts_address_and_login():
+    examples = marked_blocks(EXAMPLE)
+    assert len(examples) >= 4
+    for block in examples:
+        assert "localhost" not in block
+        assert "127.0.0.1" not in "".join(
+            line for line in block.splitlines() if not line.startswith("#")
+        )
 
 
 def test_the_quick_start_blocks_cover_the_whole_journey():
@@ -50,7 +65,7 @@ def test_the_quick_start_blocks_cover_the_whole_journey():
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the quick start needs curl")
 def test_the_quick_start_runs_as_written_against_make_run(devrun_env, tmp_path):
-    script = "\n".join(quickstart_blocks())
+    script = "\n".join(quickstart_blocks() + marked_blocks(EXAMPLE))
     with stack.running(devrun_env) as run:
         assert f"export HERALD_URL={run.api_url}" in run.output()
         done = subprocess.run(
@@ -100,6 +115,12 @@ def test_the_quick_start_runs_as_written_against_make_run(devrun_env, tmp_path):
             ("LINKEDIN", "active"),
             ("TWITTER", "active"),
         ]
+        # The examples after it: a post at a local time, a batch and a CSV import with a
+        # row refused in each, and the calendar feed listing the posts they made.
+        assert re.search(r'"created":\s*1,\s*"refused":\s*1', out), out
+        assert len(re.findall(r'"created":\s*1', out)) >= 2, out
+        assert "BEGIN:VCALENDAR" in out
+        assert "DTSTART:20300301T080000Z" in out
         published = httpx.get(f"{run.sim_url}/_sim/published").json()
         assert sorted(p["platform"] for p in published["items"]) == [
             "FACEBOOK",

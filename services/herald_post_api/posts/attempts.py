@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from herald_db.enums import AttemptOutcome, Platform
 from herald_db.repositories import attempts as attempts_repo
@@ -21,7 +21,11 @@ class AttemptRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     platform: Platform
-    attempt_no: int
+    attempt_no: int = Field(
+        description="The attempt this try belongs to. A check of an unknown outcome that got "
+        "no answer, and a wait for a full Instagram quota, spend no attempt: the try after "
+        "them carries the same number."
+    )
     started_at: datetime
     finished_at: datetime | None
     outcome: AttemptOutcome
