@@ -92,6 +92,15 @@ class PublishResult:
     reconciled: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A post a check found on the platform: its id, and when the platform says it created
+    it (None when its listing does not say)."""
+
+    external_post_id: str
+    created_at: datetime | None = None
+
+
 @dataclass(slots=True)
 class Metrics:
     external_post_id: str
@@ -136,9 +145,10 @@ class PlatformAdapter(Protocol):
         account: AccountRef,
         post: PostPayload,
         lookup: Lookup = NO_BOUNDS,
-    ) -> str | None:
-        """The external id of ``post`` if it went out (the check of an unknown outcome),
-        None if the platform definitely does not have it.
+    ) -> Found | None:
+        """``post`` as the platform has it if it went out (the check of an unknown outcome):
+        its id and the platform's own creation time; None if the platform definitely does
+        not have it.
 
         Reads every page back to ``lookup.since``. A read that fails raises as any call
         does (the outcome stays unknown); :class:`~herald_platforms.errors.Unverifiable`

@@ -31,6 +31,7 @@ from datetime import datetime
 
 from twitter_text import extract_urls
 
+from herald_platforms.base import Found
 from herald_platforms.linkedin import little
 
 _SPACE = re.compile(r"\s+")
@@ -136,8 +137,9 @@ def find(
     *,
     since: datetime | None,
     exclude: Iterable[str] = (),
-) -> str | None:
-    """The id of the oldest listed post in the window that ``matcher`` takes for ``sent``.
+) -> Found | None:
+    """The oldest listed post in the window that ``matcher`` takes for ``sent``: its id and
+    the creation time the listing gave.
 
     The oldest, because a check runs after the unknown attempt and anything newer with the
     same text was sent later, by someone else.
@@ -152,8 +154,8 @@ def find(
         return None
     if all(i.created_at is not None for i in found):
         found.sort(key=lambda i: i.created_at)  # type: ignore[arg-type,return-value]
-        return found[0].id
-    return found[-1].id
+        return Found(found[0].id, found[0].created_at)
+    return Found(found[-1].id, found[-1].created_at)
 
 
 def older_than(items: list[Listed], since: datetime | None) -> bool:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import os
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -18,6 +20,15 @@ import uvicorn
 from herald_platform_sim.app import create_app
 from herald_platform_sim.settings import SimSettings
 from herald_platform_sim.urls import platform_settings_kwargs
+
+
+def listed_time(platform: str, received_at: float) -> datetime:
+    """A post's creation time as its platform lists it, from its ``received_at`` in
+    ``/_sim/published``: Graph (Instagram ``timestamp``, Facebook ``created_time``) to the
+    second, X ``created_at`` and LinkedIn ``createdAt`` to the millisecond."""
+    if platform.upper() in ("INSTAGRAM", "FACEBOOK"):
+        return datetime.fromtimestamp(math.floor(received_at), UTC)
+    return datetime.fromtimestamp(math.floor(received_at * 1000) / 1000, UTC)
 
 
 class SimClient:

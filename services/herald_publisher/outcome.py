@@ -18,6 +18,8 @@ class Outcome:
     retry_after: float | None = None
     # The result's error_kind when it is not the outcome's own name.
     error_kind: str | None = None
+    # When the post went out, if not ``finished_at`` (a post a check found).
+    published_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,7 +51,7 @@ from herald_db.enums import AttemptOutcome, Platform, ResultStatus
 from herald_db.models import PostPlatformResult, PublishAttempt, PublishingAccount
 from herald_db.repositories import publishing
 from herald_db.session import session_scope
-from herald_platforms.base import AccountRef, Lookup, PlatformAdapter, PostPayload
+from herald_platforms.base import AccountRef, Found, Lookup, PlatformAdapter, PostPayload
 from herald_platforms.errors import (
     AuthFailed,
     OutcomeUnknown,
@@ -432,8 +432,13 @@ async def _send(deps: Deps, work: Work, started: datetime) -> None:
                 )
                 return
             if found:
+                finished = deps.clock()
                 work.outcome = Outcome(
-                    AttemptOutcome.RECONCILED, started, deps.clock(), external_post_id=found
+                    AttemptOutcome.RECONCILED,
+                    started,
+                    finished,
+                    external_post_id=found.external_post_id,
+                    published_at=reconciled_at(found, work.unknown_since, finished),
                 )
                 return
             if work.attempt_no > len(deps.settings.retry_delays_seconds) + 1:
@@ -499,6 +504,15 @@ async def _send(deps: Deps, work: Work, started: datetime) -> None:
                 # The check did not answer: the outcome stays unknown, nothing was sent.
                 work.unknown_after, work.ref_after = work.unknown_since, work.pending_ref
                 work.check_failed = True
+
+
+def reconciled_at(found: Found, unknown_since: datetime | None, finished: datetime) -> datetime:
+    """When a post a check found went out: the platform's own creation time (no later than
+    the check that saw it, whatever the two clocks say); when the platform does not say, the
+    start of the attempt whose outcome was unknown, the earliest it can have gone out."""
+    if found.created_at is not None:
+        return min(found.created_at, finished)
+    return unknown_since or finished
 
 
 async def mark_sending(deps: Deps, work: Work) -> bool:
@@ -578,7 +592,9 @@ async def _record(
                 "error_message": verdict.error_message,
                 "send_lease_until": None,
                 "external_post_id": outcome.external_post_id if succeeded else None,
-                "published_at": outcome.finished_at if succeeded else None,
+                "published_at": (outcome.published_at or outcome.finished_at)
+                if succeeded
+                else None,
                 "unknown_since": work.unknown_after,
                 "pending_ref": work.ref_after,
                 "updated_at": now,

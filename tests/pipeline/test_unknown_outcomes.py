@@ -5,13 +5,16 @@ Postgres, Redis and the simulator over loopback; the publisher's clock is the te
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
-from herald_db.models import Notification
-from herald_publisher.publish import prepare, send
+from herald_db.models import AnalyticsFetch, Notification
+from herald_platform_sim.testing import listed_time
+from herald_platforms.base import Found
+from herald_publisher.publish import prepare, reconciled_at, send
 from tests.factories import Caller, connect_via_oauth
 from tests.pipeline import helpers
 from tests.pipeline.helpers import (
@@ -361,3 +364,51 @@ async def test_a_post_that_cannot_be_checked_is_left_to_the_user(pipeline):
     assert "may have published this post" in note.body
     assert await creates(pipeline, "TWITTER") == 1
     assert len(await pipeline.sim.published("TWITTER")) == 1
+
+
+@pytest.mark.parametrize("platform", ["TWITTER", "INSTAGRAM", "FACEBOOK", "LINKEDIN"])
+async def test_a_reconciled_post_is_published_when_the_platform_created_it(pipeline, platform):
+    """Not when the check found it, the settle time (here the default 180 s) later: its
+    metric fetches and its best-times slot follow the platform's time."""
+    slow_settle(pipeline, 180.0)
+    caller = await user_with_accounts(pipeline, [platform])
+    await pipeline.sim.script(platform, [{"fault": "drop_after_create"}])
+    media = [pipeline.sim.media_url()] if platform == "INSTAGRAM" else None
+    pid = await schedule(pipeline, caller, platform, f"Out before the check {uuid.uuid4()}", media)
+    first = await first_unknown(pipeline, pid)
+    pipeline.clock.advance(181)
+    assert await settled(pipeline, pid) == "PUBLISHED"
+    tries = await attempts(pipeline, pid)
+    assert outcomes(tries) == ["UNKNOWN", "RECONCILED"]
+
+    (live,) = await pipeline.sim.published(platform)
+    created = listed_time(platform, live["received_at"])
+    row = (await results(pipeline, pid))[platform]
+    assert row.external_post_id == live["external_id"]
+    assert row.published_at == created
+    assert first.started_at - timedelta(seconds=1) <= row.published_at
+    assert row.published_at < tries[1].started_at - timedelta(seconds=150)
+    async with pipeline.sessionmaker() as s:
+        due = dict(
+            (
+                await s.execute(
+                    select(AnalyticsFetch.checkpoint, AnalyticsFetch.due_at).where(
+                        AnalyticsFetch.result_id == row.id
+                    )
+                )
+            ).all()
+        )
+    assert due["1h"] == created + timedelta(hours=1)
+    shown = await pipeline.api.get(f"/v1/posts/{pid}", headers=caller.headers)
+    (result,) = shown.json()["results"]
+    assert datetime.fromisoformat(result["published_at"]) == created
+
+
+def test_a_found_post_without_a_platform_time_is_published_at_the_unknown_attempts_start():
+    start = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    check = start + timedelta(seconds=181)
+    at = start + timedelta(seconds=2)
+    assert reconciled_at(Found("1", at), start, check) == at
+    assert reconciled_at(Found("1", None), start, check) == start
+    # A platform clock ahead of Herald's: no later than the check that saw the post.
+    assert reconciled_at(Found("1", check + timedelta(seconds=30)), start, check) == check

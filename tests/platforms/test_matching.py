@@ -10,6 +10,7 @@ import pytest
 
 from herald_platform_sim import littletext, x_text
 from herald_platforms import matching
+from herald_platforms.base import Found
 from herald_platforms.linkedin import little
 from herald_platforms.matching import Listed
 
@@ -107,21 +108,23 @@ def test_an_identical_post_from_before_the_window_never_matches():
     assert matching.find("Same words", [older], matching.same_text, since=at(-60)) is None
     newer = Listed("2", at(5), "Same words")
     found = matching.find("Same words", [newer, older], matching.same_text, since=at(-60))
-    assert found == "2"
+    assert found == Found("2", at(5))
 
 
 def test_ids_held_for_other_posts_are_not_taken():
     mine, theirs = Listed("2", at(3), "Same words"), Listed("1", at(1), "Same words")
     items = [mine, theirs]  # newest first
-    assert matching.find("Same words", items, matching.same_text, since=at(-60)) == "1"
+    assert matching.find("Same words", items, matching.same_text, since=at(-60)) == Found(
+        "1", at(1)
+    )
     found = matching.find("Same words", items, matching.same_text, since=at(-60), exclude={"1"})
-    assert found == "2"
+    assert found == Found("2", at(3))
 
 
 def test_a_post_without_a_time_is_outside_any_window():
     item = Listed("1", None, "Same words")
     assert matching.find("Same words", [item], matching.same_text, since=at(0)) is None
-    assert matching.find("Same words", [item], matching.same_text, since=None) == "1"
+    assert matching.find("Same words", [item], matching.same_text, since=None) == Found("1")
 
 
 def test_a_page_that_reaches_before_the_window_ends_the_search():

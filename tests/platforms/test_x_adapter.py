@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 import respx
 
-from herald_platforms.base import PostPayload
+from herald_platforms.base import Found, PostPayload
 from herald_platforms.errors import AuthFailed, Duplicate, OutcomeUnknown, RateLimited, Transient
 from herald_platforms.x.client import XAdapter
 from herald_platforms.x.openapi import request_schema, response_schema, validator
@@ -201,11 +202,19 @@ async def test_find_published_matches_the_text(adapter, http):
         json={
             "data": [
                 {"id": "1", "text": "other", "edit_history_tweet_ids": ["1"]},
-                {"id": "2", "text": "mine", "edit_history_tweet_ids": ["2"]},
+                {
+                    "id": "2",
+                    "text": "mine",
+                    "edit_history_tweet_ids": ["2"],
+                    "created_at": "2026-11-25T18:04:01.250Z",
+                },
             ]
         },
     )
-    assert await adapter.find_published(http, account(), PostPayload("mine")) == "2"
+    # The id, and the creation time X gives (the post's time as X has it).
+    assert await adapter.find_published(http, account(), PostPayload("mine")) == Found(
+        "2", datetime(2026, 11, 25, 18, 4, 1, 250000, tzinfo=UTC)
+    )
     assert await adapter.find_published(http, account(), PostPayload("absent")) is None
 
 

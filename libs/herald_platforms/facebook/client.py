@@ -14,6 +14,7 @@ from herald_platforms.base import (
     NO_BOUNDS,
     AccountRef,
     Credentials,
+    Found,
     Lookup,
     Metrics,
     MetricsItem,
@@ -157,7 +158,7 @@ class FacebookAdapter:
         account: AccountRef,
         post: PostPayload,
         lookup: Lookup = NO_BOUNDS,
-    ) -> str | None:
+    ) -> Found | None:
         """The Page's published posts since ``lookup.since``, every page, by message."""
         if not matching.checkable(post.text, matching.same_text):
             raise Unverifiable("Facebook lists posts by their message, and this one has none")

@@ -16,6 +16,7 @@ from herald_platforms.base import (
     NO_BOUNDS,
     AccountRef,
     Credentials,
+    Found,
     Lookup,
     Metrics,
     MetricsItem,
@@ -307,7 +308,7 @@ class InstagramAdapter:
         account: AccountRef,
         post: PostPayload,
         lookup: Lookup = NO_BOUNDS,
-    ) -> str | None:
+    ) -> Found | None:
         """The container first, when the unknown attempt left its id (``lookup.ref``): its
         ``status_code`` says for certain whether it was published. Otherwise (or to learn
         the published media's id) the account's media since ``lookup.since``, by caption."""

@@ -17,6 +17,7 @@ from herald_platforms.base import (
     NO_BOUNDS,
     AccountRef,
     Credentials,
+    Found,
     Lookup,
     Metrics,
     MetricsItem,
@@ -198,7 +199,7 @@ class LinkedInAdapter:
         account: AccountRef,
         post: PostPayload,
         lookup: Lookup = NO_BOUNDS,
-    ) -> str | None:
+    ) -> Found | None:
         """The member's posts (``q=author``, ``r_member_social``), 100 a page, newest first,
         back to ``lookup.since``; ``commentary`` is compared as the text it shows."""
         if not matching.checkable(post.text, matching.linkedin_matches):

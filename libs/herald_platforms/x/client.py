@@ -16,6 +16,7 @@ from herald_platforms.base import (
     NO_BOUNDS,
     AccountRef,
     Credentials,
+    Found,
     Lookup,
     Metrics,
     MetricsItem,
@@ -233,7 +234,7 @@ class XAdapter:
         account: AccountRef,
         post: PostPayload,
         lookup: Lookup = NO_BOUNDS,
-    ) -> str | None:
+    ) -> Found | None:
         """The user's posts created since ``lookup.since`` (``start_time``), 100 a page,
         every page, matched on the text as X shows it (see :mod:`herald_platforms.matching`)."""
         if not matching.checkable(post.text, matching.x_matches):

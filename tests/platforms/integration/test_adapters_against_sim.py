@@ -224,7 +224,9 @@ async def test_find_published_reconciles(env):
         post = PostPayload(text(), media)
         assert await adapter.find_published(http, acct, post) is None
         done = await adapter.publish(http, acct, post)
-        assert await adapter.find_published(http, acct, post) == done.external_post_id
+        assert (
+            await adapter.find_published(http, acct, post)
+        ).external_post_id == done.external_post_id
 
 
 async def test_instagram_publishing_cap_is_read_live_and_waits(env):

@@ -57,7 +57,9 @@ async def test_instagram_restricted_after_publishing_is_unknown_and_the_post_is_
     with pytest.raises(OutcomeUnknown):
         await adapter.publish(http, acct, post)
     [live_post] = await sim.published("INSTAGRAM")
-    assert await adapter.find_published(http, acct, post) == live_post["external_id"]
+    assert (await adapter.find_published(http, acct, post)).external_post_id == live_post[
+        "external_id"
+    ]
 
 
 async def test_instagram_refresh_throttled(live):

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from herald_db.enums import Platform
-from herald_platforms.base import Lookup, PostPayload
+from herald_platform_sim.testing import listed_time
+from herald_platforms.base import Found, Lookup, PostPayload
 from herald_platforms.errors import OutcomeUnknown, Unverifiable
 from herald_platforms.registry import get_adapter
 from tests.platform_sim.conftest import until
@@ -37,7 +38,14 @@ async def test_the_check_pages_back_through_a_busy_account(env, platform):
     # 120 posts after it: the one sought is on the second page of 100, newest first.
     for _ in range(120):
         await adapter.publish(http, acct, PostPayload(text(), media_for(platform, sim)))
-    assert await adapter.find_published(http, acct, post, lookup) == mine.external_post_id
+    found = await adapter.find_published(http, acct, post, lookup)
+    assert found is not None
+    assert found.external_post_id == mine.external_post_id
+    # With the time the platform created it, as its listing gives it.
+    (live,) = [
+        p for p in await sim.published(platform.value) if p["external_id"] == found.external_post_id
+    ]
+    assert found.created_at == listed_time(platform.value, live["received_at"])
     absent = PostPayload(text(), media_for(platform, sim))
     assert await adapter.find_published(http, acct, absent, lookup) is None
 
@@ -54,7 +62,9 @@ async def test_an_identical_post_from_before_the_attempt_is_not_taken(env, platf
     assert await adapter.find_published(http, acct, post, later) is None
     # Within the window, an id Herald holds for another post is not taken either.
     near = window(60)
-    assert await adapter.find_published(http, acct, post, near) == earlier.external_post_id
+    assert (
+        await adapter.find_published(http, acct, post, near)
+    ).external_post_id == earlier.external_post_id
     held = Lookup(since=near.since, exclude=frozenset({earlier.external_post_id}))
     assert await adapter.find_published(http, acct, post, held) is None
 
@@ -72,7 +82,9 @@ async def test_x_text_with_a_link_an_ampersand_and_an_image_is_found(env):
         headers={"authorization": f"Bearer {acct.credentials.access_token}"},
     )
     assert "&amp;" in shown.json()["data"][0]["text"]  # X changed the text it answers
-    assert await adapter.find_published(http, acct, post, window()) == done.external_post_id
+    found = await adapter.find_published(http, acct, post, window())
+    assert found is not None
+    assert found.external_post_id == done.external_post_id
 
 
 async def test_x_long_text_is_found_through_note_tweet(env):
@@ -85,7 +97,9 @@ async def test_x_long_text_is_found_through_note_tweet(env):
     )
     post = PostPayload(sent)
     done = await adapter.publish(http, acct, post)
-    assert await adapter.find_published(http, acct, post, window()) == done.external_post_id
+    found = await adapter.find_published(http, acct, post, window())
+    assert found is not None
+    assert found.external_post_id == done.external_post_id
 
 
 @pytest.mark.parametrize("platform", [Platform.TWITTER, Platform.FACEBOOK])
@@ -117,7 +131,8 @@ async def test_instagram_answers_by_the_container_status(env):
     found = await adapter.find_published(
         http, acct, post, Lookup(since=lookup.since, ref=container)
     )
-    assert found == published[0]["external_id"]
+    assert found is not None
+    assert found.external_post_id == published[0]["external_id"]
     # A container that never reached media_publish says so for certain.
     await sim.script("INSTAGRAM", [{"fault": "error", "status": 500}])
     with pytest.raises(OutcomeUnknown) as again:
@@ -142,8 +157,8 @@ async def test_a_late_create_is_found_once_landed_and_not_before(env):
             await adapter.publish(impatient, acct, post)
     assert await adapter.find_published(http, acct, post, lookup) is None  # not landed yet
 
-    async def found() -> str | None:
+    async def found() -> Found | None:
         return await adapter.find_published(http, acct, post, lookup)
 
-    external_id = await until(found)
+    external_id = (await until(found)).external_post_id
     assert [p["external_id"] for p in await sim.published("LINKEDIN")] == [external_id]

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from herald_db.enums import Platform
-from herald_platforms.base import Metrics, MetricsMissing, PostPayload
+from herald_platforms.base import Found, Metrics, MetricsMissing, PostPayload
 from herald_platforms.errors import OutcomeUnknown, Rejected
 from herald_platforms.registry import get_adapter
 from tests.platform_sim.conftest import until
@@ -33,7 +33,9 @@ async def test_connect_asks_for_the_scopes_reads_and_metrics_need(env, platform)
     acct = await connect(settings, http, platform)
     post = PostPayload(text(), media_for(platform, sim))
     done = await adapter.publish(http, acct, post)
-    assert await adapter.find_published(http, acct, post) == done.external_post_id
+    assert (
+        await adapter.find_published(http, acct, post)
+    ).external_post_id == done.external_post_id
     metrics = await adapter.fetch_metrics(http, acct, [done.external_post_id])
     assert [(type(m), m.external_post_id) for m in metrics] == [(Metrics, done.external_post_id)]
     # Without the read scopes the platform refuses, and Herald says so.
@@ -63,10 +65,10 @@ async def test_a_timed_out_create_is_unknown_and_found_once_it_lands(env, platfo
             await adapter.publish(impatient, acct, post)
     assert await adapter.find_published(http, acct, post) is None  # not landed yet
 
-    async def found() -> str | None:
+    async def found() -> Found | None:
         return await adapter.find_published(http, acct, post)
 
-    external_id = await until(found)
+    external_id = (await until(found)).external_post_id
     assert [p["external_id"] for p in await sim.published(platform.value)] == [external_id]
 
 
@@ -76,7 +78,9 @@ async def test_linkedin_every_call_carries_the_version_and_protocol(env):
     acct = await connect(settings, http, Platform.LINKEDIN)
     post = PostPayload(text(), [sim.media_url("a.jpg"), sim.media_url("b.jpg")])
     done = await adapter.publish(http, acct, post)  # image uploads and the post
-    assert await adapter.find_published(http, acct, post) == done.external_post_id
+    assert (
+        await adapter.find_published(http, acct, post)
+    ).external_post_id == done.external_post_id
     assert await adapter.fetch_metrics(http, acct, [done.external_post_id])
 
 
