@@ -108,12 +108,17 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         try:
             await session.commit()
         except Exception as exc:
-            log.exception("commit failed on %s %s", request.method, request.url.path)
-            raise CommitFailed(
-                "The change could not be saved; retry the request (with the same "
-                "Idempotency-Key where one was sent).",
-                headers={"Retry-After": "1"},
-            ) from exc
+            raise _commit_failed(request) from exc
+
+
+def _commit_failed(request: Request) -> CommitFailed:
+    """The answer to a request whose commit failed: a 503 problem, never a 2xx."""
+    log.exception("commit failed on %s %s", request.method, request.url.path)
+    return CommitFailed(
+        "The change could not be saved; retry the request (with the same "
+        "Idempotency-Key where one was sent).",
+        headers={"Retry-After": "1"},
+    )
 
 
 SettingsDep = Annotated[PostApiSettings, Depends(get_settings)]
@@ -195,12 +200,7 @@ async def get_caller(
         try:
             await transaction.commit()
         except Exception as exc:
-            log.exception("commit failed on %s %s", request.method, request.url.path)
-            raise CommitFailed(
-                "The change could not be saved; retry the request (with the same "
-                "Idempotency-Key where one was sent).",
-                headers={"Retry-After": "1"},
-            ) from exc
+            raise _commit_failed(request) from exc
 
 
 async def get_reader(

@@ -32,18 +32,6 @@ from herald_post_api.posts.bulk_schemas import MAX_ROWS, BatchResult, RowProblem
 from herald_post_api.posts.schemas import PostCreate
 
 _POST_CREATE: TypeAdapter[PostCreate] = TypeAdapter(PostCreate)
-# The columns a new post is inserted with; the database fills in the rest.
-_COLUMNS = (
-    "user_id",
-    "content",
-    "media_urls",
-    "platforms",
-    "content_variants",
-    "scheduled_at",
-    "timezone",
-    "status",
-)
-
 FieldNamer = Callable[[tuple[Any, ...]], str]
 
 
@@ -141,7 +129,7 @@ async def create_many(
         cpu, size, _check_rows, rows, user, active, now, field_name
     )
     created = await posts_repo.insert_many(
-        session, [{c: getattr(post, c) for c in _COLUMNS} for _, post in good]
+        session, [{c: getattr(post, c) for c in service.NEW_POST_COLUMNS} for _, post in good]
     )
     made = {
         row.index: service.to_read(post, user) for (row, _), post in zip(good, created, strict=True)
